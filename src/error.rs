@@ -1,0 +1,60 @@
+//! Typed errors of the emovox library. The CLI wraps them with `anyhow` context;
+//! the library never panics on user input and always names the file involved.
+
+use std::path::PathBuf;
+
+/// Every failure the library reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading a file or directory failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not audio emovox can decode (unknown container, unsupported codec).
+    #[error("{path}: unsupported audio: {reason}")]
+    Unsupported { path: PathBuf, reason: String },
+    /// The file looked like audio but its data could not be decoded (truncated, corrupt).
+    #[error("{path}: cannot decode: {reason}")]
+    Decode { path: PathBuf, reason: String },
+    /// The file decoded to no samples at all.
+    #[error("{path}: no audio samples")]
+    Empty { path: PathBuf },
+    /// A corpus, split or label problem (bad split file, empty corpus, unknown label).
+    #[error("{0}")]
+    Data(String),
+    /// A configuration value is out of range or inconsistent.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The GPU device or a kernel launch failed.
+    #[error("GPU: {0}")]
+    Gpu(String),
+    /// Model weights could not be read, written or mapped.
+    #[error("weights {path}: {reason}")]
+    Weights { path: PathBuf, reason: String },
+    /// JSON (de)serialisation of a run record failed.
+    #[error("{path}: {source}")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Drawing a plot failed.
+    #[error("plot {path}: {reason}")]
+    Plot { path: PathBuf, reason: String },
+}
+
+/// Result with the library's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

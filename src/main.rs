@@ -1,0 +1,22 @@
+//! The `emovox` command line. Parsing and printing only; the work lives in the library.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // emovox always names its device explicitly. A few Burn internals (loading optimizer state
+    // on --resume) use `Device::default()`, which would open the wgpu device even for a CPU
+    // run; pin that default to the CPU. Set here, before any thread exists.
+    if std::env::var_os("BURN_DEVICE").is_none() {
+        // SAFETY: single-threaded at this point; nothing reads the environment concurrently.
+        unsafe { std::env::set_var("BURN_DEVICE", "flex") };
+    }
+    match cli::run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

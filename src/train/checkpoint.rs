@@ -1,0 +1,71 @@
+//! Crash-safe checkpoints. Every file is written to a temporary name and renamed into place,
+//! so a run killed at any moment leaves either the previous checkpoint or the new one.
+
+use crate::error::{Error, Result};
+use crate::models::Network;
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use serde::{Serialize, de::DeserializeOwned};
+use std::path::{Path, PathBuf};
+
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+fn weights_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Weights {
+        path: path.into(),
+        reason: e.to_string(),
+    }
+}
+
+/// Writes `bytes` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = tmp_path(path);
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Writes a value as pretty JSON atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Json {
+        path: path.into(),
+        source: e,
+    })?;
+    write_atomic(path, text.as_bytes())
+}
+
+/// Reads a JSON file.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::Json {
+        path: path.into(),
+        source: e,
+    })
+}
+
+/// Saves network weights (burnpack, parameter ids included) atomically.
+pub fn save_network(path: &Path, network: &Network) -> Result<()> {
+    let tmp = tmp_path(path);
+    network.clone().save_file(&tmp).map_err(|e| weights_err(path, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Loads network weights into a network of the same shape.
+pub fn load_network(path: &Path, network: Network) -> Result<Network> {
+    network.try_load_file(path).map_err(|e| weights_err(path, e))
+}
+
+/// Saves the optimizer state atomically.
+pub fn save_optimizer(path: &Path, optimizer: &ModuleOptimizer) -> Result<()> {
+    let tmp = tmp_path(path);
+    optimizer.save(&tmp).map_err(|e| weights_err(path, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Loads optimizer state saved by [`save_optimizer`].
+pub fn load_optimizer(path: &Path, optimizer: ModuleOptimizer) -> Result<ModuleOptimizer> {
+    optimizer.load(path).map_err(|e| weights_err(path, e))
+}

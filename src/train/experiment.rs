@@ -1,0 +1,553 @@
+//! A whole experiment: scan and decode the corpus, compute features once on the compute device,
+//! then train and test one model per repeat (seeds of the random split, speaker folds, or a
+//! split file), and leave a complete run directory:
+//!
+//! ```text
+//! runs/NAME/config.json     everything needed to rerun
+//!           manifest.json   git commit, device, adapter, timings
+//!           metrics.json    mean ± std over repeats, pooled and per-repeat metrics
+//!           history.json    per-epoch curves of every repeat
+//!           confusion.png   pooled test confusion matrix
+//!           loss.png        train / validation loss (and accuracy.png)
+//!           <repeat>/       split.json, metrics.json, checkpoints (last/best/optimizer), state.json
+//! ```
+
+use super::checkpoint::{read_json, write_json};
+use super::{Batcher, EpochRecord, TrainConfig, evaluate, fit};
+use crate::audio::ClipConfig;
+use crate::corpus::split::{self, Split};
+use crate::corpus::{Corpus, Emotion};
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::eval::{Metrics, Summary};
+use crate::features::{CpuFrontEnd, FeatureConfig, log_mel_tensor};
+use crate::gpu::{Compute, DeviceChoice, DeviceInfo, to_host};
+use crate::models::{ModelKind, NetConfig, Network, SvmConfig, SvmModel};
+use crate::plot::{self, Series};
+use burn::module::Module;
+use burn::tensor::Tensor;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// How clips are divided into train / validation / test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Protocol {
+    /// Stratified random split per seed (the paper's 90/5/5).
+    Random { val: f64, test: f64 },
+    /// Speaker-independent k-fold.
+    Speaker { folds: usize },
+    /// A user CSV of `path,split`.
+    File { path: PathBuf },
+}
+
+/// Network shape parameters chosen by the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetParams {
+    pub hidden: usize,
+    pub dropout: f64,
+    pub image_size: usize,
+}
+
+impl Default for NetParams {
+    fn default() -> Self {
+        NetParams {
+            hidden: 128,
+            dropout: 0.3,
+            image_size: 128,
+        }
+    }
+}
+
+/// Everything that defines a run (written as config.json).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentConfig {
+    pub data: Vec<PathBuf>,
+    pub model: ModelKind,
+    pub protocol: Protocol,
+    /// Seeds; each is one repeat (per fold for the speaker protocol).
+    pub seeds: Vec<u64>,
+    pub clip: ClipConfig,
+    pub features: FeatureConfig,
+    pub train: TrainConfig,
+    pub net: NetParams,
+    pub svm: SvmConfig,
+    pub device: DeviceChoice,
+}
+
+/// One train/test repeat's outcome.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RepeatResult {
+    pub name: String,
+    pub seed: u64,
+    pub metrics: Metrics,
+    pub best_epoch: Option<usize>,
+    pub train_clips: usize,
+    pub test_clips: usize,
+}
+
+/// metrics.json.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExperimentResult {
+    pub model: ModelKind,
+    pub protocol: Protocol,
+    pub summary: Summary,
+    /// All repeats' test predictions scored together.
+    pub pooled: Metrics,
+    pub repeats: Vec<RepeatResult>,
+}
+
+/// manifest.json.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub emovox_version: String,
+    pub git_commit: String,
+    pub device: DeviceInfo,
+    pub started_unix: u64,
+    pub wall_seconds: f64,
+    pub clips: usize,
+    pub skipped_files: Vec<(PathBuf, String)>,
+    pub parameters: Option<usize>,
+}
+
+/// The clip paths of one repeat's split (split.json), so evaluation never depends on indices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SplitPaths {
+    pub train: Vec<PathBuf>,
+    pub val: Vec<PathBuf>,
+    pub test: Vec<PathBuf>,
+}
+
+/// Class names in index order.
+pub fn class_names() -> Vec<&'static str> {
+    Emotion::ALL.iter().map(|e| e.name()).collect()
+}
+
+fn git_commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The (name, split, seed) repeats of a protocol.
+pub fn repeats(cfg: &ExperimentConfig, corpus: &Corpus) -> Result<Vec<(String, Split, u64)>> {
+    let labels = corpus.labels();
+    Ok(match &cfg.protocol {
+        Protocol::Random { val, test } => cfg
+            .seeds
+            .iter()
+            .map(|&seed| {
+                Ok((
+                    format!("seed{seed}"),
+                    split::random_stratified(&labels, seed, *val, *test)?,
+                    seed,
+                ))
+            })
+            .collect::<Result<_>>()?,
+        Protocol::Speaker { folds } => {
+            let splits = split::speaker_folds(&corpus.clips, *folds)?;
+            splits
+                .into_iter()
+                .flat_map(|s| {
+                    cfg.seeds.iter().map(move |&seed| {
+                        let name = if cfg.seeds.len() > 1 {
+                            format!("{}-seed{seed}", s.name)
+                        } else {
+                            s.name.clone()
+                        };
+                        (name, s.clone(), seed)
+                    })
+                })
+                .collect()
+        }
+        Protocol::File { path } => {
+            let s = split::from_file(path, corpus)?;
+            cfg.seeds
+                .iter()
+                .map(|&seed| (format!("file-seed{seed}"), s.clone(), seed))
+                .collect()
+        }
+    })
+}
+
+fn paths(corpus: &Corpus, rows: &[usize]) -> Vec<PathBuf> {
+    rows.iter().map(|&i| corpus.clips[i].path.clone()).collect()
+}
+
+/// Per-band mean and std of training log-mels [clips, n_mels, frames].
+fn band_stats(features: &Tensor<3>, rows: &[usize]) -> Result<(Vec<f32>, Vec<f32>)> {
+    let device = features.device();
+    let x = features.clone().select(0, super::fit::index_tensor(rows, &device));
+    let [_, n_mels, _] = x.dims();
+    let mean = x.clone().mean_dim(0).mean_dim(2).reshape([1, n_mels, 1]);
+    let var = (x - mean.clone()).powi_scalar(2).mean_dim(0).mean_dim(2);
+    let mean = to_host(mean)?;
+    let std = to_host(var.sqrt())?.into_iter().map(|s| s.max(1e-3)).collect();
+    Ok((mean, std))
+}
+
+/// MFCC time-means of every clip (the SVM's features), CPU reference on all cores.
+pub fn mfcc_means(audio: &[Vec<f32>], features: &FeatureConfig) -> Result<Vec<Vec<f32>>> {
+    let fe = CpuFrontEnd::new(features)?;
+    Ok(audio.par_iter().map(|x| fe.mfcc(x).row_means()).collect())
+}
+
+/// Runs the experiment and writes its run directory.
+pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<ExperimentResult> {
+    let started = Instant::now();
+    let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let config_path = out.join("config.json");
+    if resume && config_path.exists() {
+        let previous: ExperimentConfig = read_json(&config_path)?;
+        if previous != *cfg {
+            return Err(Error::Config(format!(
+                "--resume: {} holds a run with a different configuration; use another --out",
+                config_path.display()
+            )));
+        }
+    }
+    write_json(&config_path, cfg)?;
+
+    let mut corpus = Corpus::scan(&cfg.data)?;
+    if !corpus.unparsed.is_empty() {
+        eprintln!(
+            "warning: {} audio files have names emovox cannot label; they are ignored",
+            corpus.unparsed.len()
+        );
+    }
+    let data = Dataset::load(&corpus.clips, &cfg.clip);
+    if let Some(note) = data.failure_note() {
+        eprintln!("{note}");
+    }
+    corpus.clips = data.clips.clone();
+    if corpus.clips.is_empty() {
+        return Err(Error::Data("no decodable labelled clips found".into()));
+    }
+    let labels = data.labels();
+    let names = class_names();
+    let compute = match cfg.model {
+        ModelKind::Svm => Compute::cpu(),
+        _ => Compute::select(cfg.device)?,
+    };
+    eprintln!("{} clips; device: {}", corpus.clips.len(), compute.info.describe());
+    let repeats = repeats(cfg, &corpus)?;
+
+    let mut results = Vec::new();
+    let mut histories: Vec<(String, Vec<EpochRecord>)> = Vec::new();
+    let mut parameters = None;
+    match cfg.model {
+        ModelKind::Svm => {
+            let rows = mfcc_means(&data.audio, &cfg.features)?;
+            for (name, split, seed) in &repeats {
+                let dir = out.join(name);
+                std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                let pick = |idx: &[usize]| idx.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>();
+                let train_labels: Vec<usize> = split.train.iter().map(|&i| labels[i]).collect();
+                let model = SvmModel::fit(&pick(&split.train), &train_labels, names.len(), &cfg.svm)?;
+                let predicted = model.predict(&pick(&split.test));
+                let truth: Vec<usize> = split.test.iter().map(|&i| labels[i]).collect();
+                let metrics = Metrics::compute(&truth, &predicted, &names);
+                write_json(&dir.join("svm.json"), &model)?;
+                results.push(finish_repeat(&dir, &corpus, name, *seed, split, metrics, None)?);
+            }
+        }
+        kind => {
+            let features = log_mel_tensor(&compute, &data.audio, &cfg.features)?;
+            let [_, n_mels, _] = features.dims();
+            for (name, split, seed) in &repeats {
+                let dir = out.join(name);
+                let (band_mean, band_std) = band_stats(&features, &split.train)?;
+                let net = NetConfig {
+                    kind,
+                    classes: names.len(),
+                    n_mels,
+                    hidden: cfg.net.hidden,
+                    dropout: cfg.net.dropout,
+                    image_size: cfg.net.image_size,
+                    band_mean,
+                    band_std,
+                };
+                if parameters.is_none() {
+                    let count = Network::new(&net, &compute.device).num_params();
+                    eprintln!("{}: {count} parameters", kind.name());
+                    parameters = Some(count);
+                }
+                std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                write_json(&dir.join("net.json"), &net)?;
+                let batcher = Batcher::new(features.clone(), labels.clone(), net.clone());
+                let train_cfg = TrainConfig {
+                    seed: *seed,
+                    ..cfg.train.clone()
+                };
+                eprintln!(
+                    "{name}: {} train / {} val / {} test clips",
+                    split.train.len(),
+                    split.val.len(),
+                    split.test.len()
+                );
+                let fitted = fit(&net, &train_cfg, &batcher, &split.train, &split.val, &dir, resume)?;
+                let (_, predicted, _) = evaluate(&fitted.network, &batcher, &split.test, train_cfg.batch_size)?;
+                let truth: Vec<usize> = split.test.iter().map(|&i| labels[i]).collect();
+                let metrics = Metrics::compute(&truth, &predicted, &names);
+                write_json(&dir.join("history.json"), &fitted.state.history)?;
+                histories.push((name.clone(), fitted.state.history.clone()));
+                results.push(finish_repeat(
+                    &dir,
+                    &corpus,
+                    name,
+                    *seed,
+                    split,
+                    metrics,
+                    Some(fitted.state.best_epoch),
+                )?);
+            }
+        }
+    }
+
+    let summary = Summary::of(&results.iter().map(|r| r.metrics.clone()).collect::<Vec<_>>());
+    let pooled = Metrics::pooled(&results.iter().map(|r| r.metrics.clone()).collect::<Vec<_>>(), &names);
+    let result = ExperimentResult {
+        model: cfg.model,
+        protocol: cfg.protocol.clone(),
+        summary,
+        pooled,
+        repeats: results,
+    };
+    write_json(&out.join("metrics.json"), &result)?;
+    write_reports(out, cfg, &result, &histories)?;
+    write_json(
+        &out.join("manifest.json"),
+        &Manifest {
+            emovox_version: env!("CARGO_PKG_VERSION").into(),
+            git_commit: git_commit(),
+            device: compute.info.clone(),
+            started_unix,
+            wall_seconds: started.elapsed().as_secs_f64(),
+            clips: corpus.clips.len(),
+            skipped_files: data.failed.clone(),
+            parameters,
+        },
+    )?;
+    Ok(result)
+}
+
+fn finish_repeat(
+    dir: &Path,
+    corpus: &Corpus,
+    name: &str,
+    seed: u64,
+    split: &Split,
+    metrics: Metrics,
+    best_epoch: Option<usize>,
+) -> Result<RepeatResult> {
+    write_json(
+        &dir.join("split.json"),
+        &SplitPaths {
+            train: paths(corpus, &split.train),
+            val: paths(corpus, &split.val),
+            test: paths(corpus, &split.test),
+        },
+    )?;
+    let result = RepeatResult {
+        name: name.to_string(),
+        seed,
+        metrics,
+        best_epoch,
+        train_clips: split.train.len(),
+        test_clips: split.test.len(),
+    };
+    write_json(&dir.join("metrics.json"), &result)?;
+    eprintln!(
+        "{name}: test accuracy {:.3}  macro-F1 {:.3}  UAR {:.3}  ({} clips)",
+        result.metrics.accuracy, result.metrics.macro_f1, result.metrics.uar, result.metrics.n
+    );
+    Ok(result)
+}
+
+/// Mean of each epoch's value over the repeats that reached that epoch.
+fn mean_curve(histories: &[(String, Vec<EpochRecord>)], pick: fn(&EpochRecord) -> Option<f64>) -> Vec<f64> {
+    let longest = histories.iter().map(|(_, h)| h.len()).max().unwrap_or(0);
+    (0..longest)
+        .map(|e| {
+            let values: Vec<f64> = histories.iter().filter_map(|(_, h)| h.get(e).and_then(pick)).collect();
+            if values.is_empty() {
+                f64::NAN
+            } else {
+                values.iter().sum::<f64>() / values.len() as f64
+            }
+        })
+        .collect()
+}
+
+/// confusion.png, loss.png, accuracy.png and history.json.
+pub fn write_reports(
+    out: &Path,
+    cfg: &ExperimentConfig,
+    result: &ExperimentResult,
+    histories: &[(String, Vec<EpochRecord>)],
+) -> Result<()> {
+    let names = class_names();
+    let title = format!(
+        "{} ({} protocol): accuracy {:.3}, macro-F1 {:.3}",
+        cfg.model.name(),
+        match cfg.protocol {
+            Protocol::Random { .. } => "random",
+            Protocol::Speaker { .. } => "speaker",
+            Protocol::File { .. } => "file",
+        },
+        result.summary.accuracy.mean,
+        result.summary.macro_f1.mean
+    );
+    plot::confusion_png(&out.join("confusion.png"), &title, &result.pooled.confusion, &names)?;
+    if histories.is_empty() {
+        return Ok(());
+    }
+    write_json(
+        &out.join("history.json"),
+        &histories.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+    )?;
+    let repeats = if histories.len() > 1 {
+        format!(" (mean of {} repeats)", histories.len())
+    } else {
+        String::new()
+    };
+    let train_loss = mean_curve(histories, |r| Some(r.train_loss));
+    let val_loss = mean_curve(histories, |r| r.val_loss);
+    plot::curves_png(
+        &out.join("loss.png"),
+        &format!("{} loss{repeats}", cfg.model.name()),
+        "cross entropy",
+        &[
+            Series {
+                name: "train",
+                values: &train_loss,
+            },
+            Series {
+                name: "validation",
+                values: &val_loss,
+            },
+        ],
+    )?;
+    let train_acc = mean_curve(histories, |r| Some(r.train_accuracy));
+    let val_acc = mean_curve(histories, |r| r.val_accuracy);
+    plot::curves_png(
+        &out.join("accuracy.png"),
+        &format!("{} accuracy{repeats}", cfg.model.name()),
+        "accuracy",
+        &[
+            Series {
+                name: "train",
+                values: &train_acc,
+            },
+            Series {
+                name: "validation",
+                values: &val_acc,
+            },
+        ],
+    )
+}
+
+/// `emovox eval`: one repeat re-scored from its saved model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EvalReport {
+    pub run: PathBuf,
+    /// `split` (each repeat's own test clips) or `all` (every clip of the given data).
+    pub test_set: String,
+    pub summary: Summary,
+    pub pooled: Metrics,
+    pub repeats: Vec<RepeatResult>,
+}
+
+/// Re-scores every repeat of a finished run from its saved model. With `data`, every labelled
+/// clip found there is the test set (e.g. another corpus); otherwise each repeat's own test split.
+pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>) -> Result<EvalReport> {
+    let cfg: ExperimentConfig = read_json(&run_dir.join("config.json"))?;
+    let trained: ExperimentResult = read_json(&run_dir.join("metrics.json"))?;
+    let dirs = data.map_or(cfg.data.clone(), <[PathBuf]>::to_vec);
+    let corpus = Corpus::scan(&dirs)?;
+    let loaded = Dataset::load(&corpus.clips, &cfg.clip);
+    if let Some(note) = loaded.failure_note() {
+        eprintln!("{note}");
+    }
+    let names = class_names();
+    let labels = loaded.labels();
+    let index: std::collections::HashMap<&Path, usize> = loaded
+        .clips
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.path.as_path(), i))
+        .collect();
+    let test_rows = |name: &str| -> Result<Vec<usize>> {
+        if data.is_some() {
+            return Ok((0..loaded.clips.len()).collect());
+        }
+        let split: SplitPaths = read_json(&run_dir.join(name).join("split.json"))?;
+        let rows: Vec<usize> = split
+            .test
+            .iter()
+            .filter_map(|p| index.get(p.as_path()).copied())
+            .collect();
+        if rows.len() < split.test.len() {
+            eprintln!(
+                "warning: {name}: {} of {} test clips are missing or undecodable",
+                split.test.len() - rows.len(),
+                split.test.len()
+            );
+        }
+        Ok(rows)
+    };
+    let compute = match cfg.model {
+        ModelKind::Svm => Compute::cpu(),
+        _ => Compute::select(cfg.device)?,
+    };
+    let mut repeats = Vec::new();
+    match cfg.model {
+        ModelKind::Svm => {
+            let rows = mfcc_means(&loaded.audio, &cfg.features)?;
+            for r in &trained.repeats {
+                let model: SvmModel = read_json(&run_dir.join(&r.name).join("svm.json"))?;
+                let test = test_rows(&r.name)?;
+                let predicted = model.predict(&test.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>());
+                let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
+                repeats.push(RepeatResult {
+                    metrics: Metrics::compute(&truth, &predicted, &names),
+                    test_clips: test.len(),
+                    ..r.clone()
+                });
+            }
+        }
+        _ => {
+            let features = log_mel_tensor(&compute, &loaded.audio, &cfg.features)?;
+            for r in &trained.repeats {
+                let dir = run_dir.join(&r.name);
+                let net: NetConfig = read_json(&dir.join("net.json"))?;
+                let network =
+                    super::checkpoint::load_network(&dir.join("best.bpk"), Network::new(&net, &compute.device))?;
+                let batcher = Batcher::new(features.clone(), labels.clone(), net);
+                let test = test_rows(&r.name)?;
+                let (_, predicted, _) = evaluate(&network, &batcher, &test, cfg.train.batch_size)?;
+                let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
+                repeats.push(RepeatResult {
+                    metrics: Metrics::compute(&truth, &predicted, &names),
+                    test_clips: test.len(),
+                    ..r.clone()
+                });
+            }
+        }
+    }
+    let metrics: Vec<Metrics> = repeats.iter().map(|r| r.metrics.clone()).collect();
+    Ok(EvalReport {
+        run: run_dir.to_path_buf(),
+        test_set: if data.is_some() { "all".into() } else { "split".into() },
+        summary: Summary::of(&metrics),
+        pooled: Metrics::pooled(&metrics, &names),
+        repeats,
+    })
+}

@@ -1,0 +1,228 @@
+//! The training loop for the Burn networks: Adam, learning rate decayed per epoch, soft-target
+//! cross entropy, a checkpoint every epoch, optional early stopping on validation loss, and
+//! exact resumption. Randomness (initial weights, batch order, dropout) is re-seeded from
+//! (seed, epoch) at every epoch, so a resumed run retraces an uninterrupted one.
+
+use super::checkpoint::{load_network, load_optimizer, read_json, save_network, save_optimizer, write_json};
+use super::{Batcher, TrainConfig};
+use crate::error::Result;
+use crate::gpu::to_host;
+use crate::models::{NetConfig, Network};
+use crate::progress;
+use crate::rng;
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Instant;
+
+/// One epoch of the learning curves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub epoch: usize,
+    pub lr: f64,
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    /// `None` when there is no validation set.
+    pub val_loss: Option<f64>,
+    pub val_accuracy: Option<f64>,
+    pub seconds: f64,
+}
+
+/// What `state.json` in a checkpoint folder holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FitState {
+    /// Epochs completed.
+    pub epochs_done: usize,
+    pub history: Vec<EpochRecord>,
+    /// Epoch (1-based) whose weights are in `best.bpk`.
+    pub best_epoch: usize,
+    pub best_val_loss: Option<f64>,
+    pub finished: bool,
+}
+
+/// A trained network and its learning curves.
+pub struct Fitted {
+    pub network: Network,
+    pub state: FitState,
+}
+
+/// Soft-target cross entropy: mean over the batch of -sum_c t_c log softmax(z)_c.
+pub fn soft_cross_entropy(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+    (log_softmax(logits, 1) * targets).sum_dim(1).neg().mean()
+}
+
+/// One-hot targets [n, classes] on `device`.
+pub fn one_hot(labels: &[usize], classes: usize, device: &Device) -> Tensor<2> {
+    let mut data = vec![0.0f32; labels.len() * classes];
+    for (i, &l) in labels.iter().enumerate() {
+        data[i * classes + l] = 1.0;
+    }
+    Tensor::from_data(TensorData::new(data, [labels.len(), classes]), device)
+}
+
+/// Row indices as an Int tensor.
+pub fn index_tensor(indices: &[usize], device: &Device) -> Tensor<1, Int> {
+    let data: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
+    Tensor::from_data(TensorData::new(data, [indices.len()]), device)
+}
+
+fn argmax_rows(logits: Tensor<2>) -> Result<Vec<usize>> {
+    let ints = logits
+        .argmax(1)
+        .try_into_vec_as::<i64>()
+        .map_err(|e| crate::Error::Gpu(format!("reading predictions: {e}")))?;
+    Ok(ints.into_iter().map(|v| v as usize).collect())
+}
+
+/// Mean loss, predictions and class probabilities of a network on some rows, in eval mode.
+pub fn evaluate(
+    network: &Network,
+    batcher: &Batcher,
+    rows: &[usize],
+    batch_size: usize,
+) -> Result<(f64, Vec<usize>, Vec<Vec<f32>>)> {
+    let model = network.valid();
+    let (mut loss_sum, mut predictions, mut probabilities) = (0.0, Vec::new(), Vec::new());
+    for chunk in rows.chunks(batch_size.max(1)) {
+        let (input, targets) = batcher.batch(chunk);
+        let logits = model.forward(input);
+        let loss = to_host(soft_cross_entropy(logits.clone(), targets))?[0] as f64;
+        loss_sum += loss * chunk.len() as f64;
+        let probs = to_host(burn::tensor::activation::softmax(logits.clone(), 1))?;
+        probabilities.extend(probs.chunks(batcher.classes).map(<[f32]>::to_vec));
+        predictions.extend(argmax_rows(logits)?);
+    }
+    Ok((loss_sum / rows.len().max(1) as f64, predictions, probabilities))
+}
+
+fn accuracy(predictions: &[usize], labels: &[usize]) -> f64 {
+    let correct = predictions.iter().zip(labels).filter(|(p, l)| p == l).count();
+    correct as f64 / labels.len().max(1) as f64
+}
+
+/// Trains a network on `train` rows, validating on `val` rows, checkpointing into `dir`.
+/// With `resume`, continues from the checkpoint in `dir` if there is one.
+pub fn fit(
+    net_cfg: &NetConfig,
+    cfg: &TrainConfig,
+    batcher: &Batcher,
+    train: &[usize],
+    val: &[usize],
+    dir: &Path,
+    resume: bool,
+) -> Result<Fitted> {
+    std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, e))?;
+    let (last_path, best_path, optim_path, state_path) = (
+        dir.join("last.bpk"),
+        dir.join("best.bpk"),
+        dir.join("optimizer.bpk"),
+        dir.join("state.json"),
+    );
+    let device = batcher.device().clone();
+    let train_device = device.clone().autodiff();
+    train_device.seed(cfg.seed);
+    let mut network = Network::new(net_cfg, &train_device);
+    let mut optimizer: ModuleOptimizer = AdamConfig::new().init();
+    let mut state = FitState::default();
+    if resume && state_path.exists() {
+        state = read_json(&state_path)?;
+        network = load_network(&last_path, network)?;
+        if optim_path.exists() {
+            optimizer = load_optimizer(&optim_path, optimizer)?;
+        }
+    }
+    if state.finished {
+        let best = if best_path.exists() { &best_path } else { &last_path };
+        return Ok(Fitted {
+            network: load_network(best, network)?,
+            state,
+        });
+    }
+
+    let labels = batcher.labels();
+    let mut since_best = state.history.len().saturating_sub(state.best_epoch);
+    for epoch in state.epochs_done..cfg.epochs {
+        let started = Instant::now();
+        let lr = cfg.lr * cfg.lr_decay.powi(epoch as i32);
+        train_device.seed(cfg.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
+        let mut order = train.to_vec();
+        rng::shuffle(&mut order, &mut rng::seeded(cfg.seed, 1_000 + epoch as u64));
+        let pb = progress::bar(order.len(), &format!("epoch {}/{}", epoch + 1, cfg.epochs));
+        let (mut loss_sum, mut predictions, mut seen_labels) = (0.0, Vec::new(), Vec::new());
+        for chunk in order.chunks(cfg.batch_size) {
+            let (input, targets) = batcher.batch(chunk);
+            let logits = network.forward(input.autodiff());
+            let loss = soft_cross_entropy(logits.clone(), targets.autodiff());
+            let loss_value = to_host(loss.clone().inner())?[0] as f64;
+            let grads = GradientsParams::from_grads(loss.backward(), &network);
+            network = optimizer.step(lr, network, grads);
+            loss_sum += loss_value * chunk.len() as f64;
+            predictions.extend(argmax_rows(logits.inner())?);
+            seen_labels.extend(chunk.iter().map(|&i| labels[i]));
+            pb.inc(chunk.len() as u64);
+            pb.set_message(format!("loss {:.3}", loss_sum / seen_labels.len() as f64));
+        }
+        pb.finish_and_clear();
+        let (val_loss, val_accuracy) = if val.is_empty() {
+            (None, None)
+        } else {
+            let (loss, preds, _) = evaluate(&network, batcher, val, cfg.batch_size)?;
+            let val_labels: Vec<usize> = val.iter().map(|&i| labels[i]).collect();
+            (Some(loss), Some(accuracy(&preds, &val_labels)))
+        };
+        let record = EpochRecord {
+            epoch: epoch + 1,
+            lr,
+            train_loss: loss_sum / train.len().max(1) as f64,
+            train_accuracy: accuracy(&predictions, &seen_labels),
+            val_loss,
+            val_accuracy,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        progress::note(
+            &pb,
+            &format!(
+                "epoch {:>3}  lr {:.2e}  train loss {:.4} acc {:.3}  val loss {} acc {}  ({:.1} s)",
+                record.epoch,
+                lr,
+                record.train_loss,
+                record.train_accuracy,
+                val_loss.map_or("-".into(), |v| format!("{v:.4}")),
+                val_accuracy.map_or("-".into(), |v| format!("{v:.3}")),
+                record.seconds
+            ),
+        );
+        let improved = match (val_loss, state.best_val_loss) {
+            (Some(v), Some(best)) => v < best,
+            (Some(_), None) => true,
+            (None, _) => true,
+        };
+        if improved {
+            state.best_epoch = epoch + 1;
+            state.best_val_loss = val_loss;
+            save_network(&best_path, &network)?;
+            since_best = 0;
+        } else {
+            since_best += 1;
+        }
+        state.history.push(record);
+        state.epochs_done = epoch + 1;
+        save_network(&last_path, &network)?;
+        save_optimizer(&optim_path, &optimizer)?;
+        write_json(&state_path, &state)?;
+        if cfg.patience.is_some_and(|p| since_best >= p) {
+            break;
+        }
+    }
+    state.finished = true;
+    write_json(&state_path, &state)?;
+    let network = if best_path.exists() {
+        load_network(&best_path, network)?
+    } else {
+        network
+    };
+    Ok(Fitted { network, state })
+}

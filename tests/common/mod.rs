@@ -1,0 +1,185 @@
+//! Test helpers: audio file writers (WAV by hand, FLAC/MP3/Ogg through encoder crates), test
+//! signals, and the shared corpora / fixtures locators (skip with a message when absent).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// `../shared/data` next to the checkout, if present.
+pub fn shared_data() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    if dir.join("ravdess").is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: ../shared/data (RAVDESS + SAVEE) is not present");
+        None
+    }
+}
+
+/// `../shared/fixtures/NAME` (required: the fixtures are part of the project's test inputs).
+pub fn fixture(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(name);
+    assert!(path.exists(), "fixture {} is missing", path.display());
+    path
+}
+
+/// The wgpu device for kernel tests. In CI (CI=true) a missing adapter is a failure;
+/// elsewhere the test is skipped with a message.
+pub fn wgpu_or_skip() -> Option<emovox::gpu::Compute> {
+    match emovox::gpu::Compute::wgpu() {
+        Ok(c) => Some(c),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI needs a wgpu adapter (mesa-vulkan-drivers): {e}")
+        }
+        Err(e) => {
+            eprintln!("skipped: {e}");
+            None
+        }
+    }
+}
+
+/// A sine of `freq` Hz and amplitude `amp`, `seconds` long at `rate`.
+pub fn sine(freq: f32, amp: f32, rate: u32, seconds: f32) -> Vec<f32> {
+    tone(freq, amp, rate, (rate as f32 * seconds) as usize)
+}
+
+/// A sine of `n` samples.
+pub fn tone(freq: f32, amp: f32, rate: u32, n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| amp * (2.0 * std::f32::consts::PI * freq * i as f32 / rate as f32).sin())
+        .collect()
+}
+
+/// flacenc's block size. Its STREAMINFO counts a short final block in the minimum block size,
+/// which symphonia (strictly, per the FLAC spec) then reads as a variable-blocksize stream and
+/// cannot sync; so test FLACs hold whole blocks.
+pub const FLAC_BLOCK: usize = 4096;
+
+/// Sample format of a hand-written WAV.
+#[derive(Clone, Copy, Debug)]
+pub enum WavFormat {
+    Int(u16),
+    Float32,
+}
+
+/// WAV bytes for interleaved `frames` (values in [-1, 1]) with `channels` channels.
+pub fn wav_bytes(interleaved: &[f32], channels: u16, rate: u32, format: WavFormat) -> Vec<u8> {
+    let (tag, bits) = match format {
+        WavFormat::Int(b) => (1u16, b),
+        WavFormat::Float32 => (3u16, 32),
+    };
+    let mut data = Vec::new();
+    for &x in interleaved {
+        let x = x.clamp(-1.0, 1.0);
+        match format {
+            WavFormat::Int(8) => data.push(((x * 127.0).round() as i16 + 128) as u8),
+            WavFormat::Int(16) => data.extend(((x * 32767.0).round() as i16).to_le_bytes()),
+            WavFormat::Int(24) => data.extend(&((x * 8_388_607.0).round() as i32).to_le_bytes()[..3]),
+            WavFormat::Int(32) => data.extend(((x as f64 * 2_147_483_647.0).round() as i32).to_le_bytes()),
+            WavFormat::Int(b) => panic!("unsupported test bit depth {b}"),
+            WavFormat::Float32 => data.extend(x.to_le_bytes()),
+        }
+    }
+    let block_align = channels * bits / 8;
+    let mut out = Vec::new();
+    out.extend(b"RIFF");
+    out.extend((36 + data.len() as u32).to_le_bytes());
+    out.extend(b"WAVEfmt ");
+    out.extend(16u32.to_le_bytes());
+    out.extend(tag.to_le_bytes());
+    out.extend(channels.to_le_bytes());
+    out.extend(rate.to_le_bytes());
+    out.extend((rate * block_align as u32).to_le_bytes());
+    out.extend(block_align.to_le_bytes());
+    out.extend(bits.to_le_bytes());
+    out.extend(b"data");
+    out.extend((data.len() as u32).to_le_bytes());
+    out.extend(data);
+    out
+}
+
+/// FLAC bytes (16-bit) for interleaved samples (a whole number of [`FLAC_BLOCK`]s per channel).
+pub fn flac_bytes(interleaved: &[f32], channels: usize, rate: u32) -> Vec<u8> {
+    assert_eq!(
+        (interleaved.len() / channels) % FLAC_BLOCK,
+        0,
+        "test FLACs hold whole blocks"
+    );
+    use flacenc::component::BitRepr;
+    use flacenc::error::Verify;
+    let ints: Vec<i32> = interleaved
+        .iter()
+        .map(|x| (x.clamp(-1.0, 1.0) * 32767.0).round() as i32)
+        .collect();
+    let cfg = flacenc::config::Encoder::default()
+        .into_verified()
+        .expect("flac config");
+    let source = flacenc::source::MemSource::from_samples(&ints, channels, 16, rate as usize);
+    let stream = flacenc::encode_with_fixed_block_size(&cfg, source, cfg.block_size).expect("flac encode");
+    let mut sink = flacenc::bitsink::ByteSink::new();
+    stream.write(&mut sink).expect("flac write");
+    sink.as_slice().to_vec()
+}
+
+/// MP3 bytes (128 kb/s CBR) of a mono signal.
+pub fn mp3_bytes(mono: &[f32], rate: u32) -> Vec<u8> {
+    use mp3lame_encoder::{Bitrate, Builder, FlushNoGap, MonoPcm, Quality};
+    let mut builder = Builder::new().expect("lame init");
+    builder.set_num_channels(1).expect("channels");
+    builder.set_sample_rate(rate).expect("rate");
+    builder.set_brate(Bitrate::Kbps128).expect("bitrate");
+    builder.set_quality(Quality::Best).expect("quality");
+    let mut encoder = builder.build().expect("lame build");
+    let pcm: Vec<i16> = mono
+        .iter()
+        .map(|x| (x.clamp(-1.0, 1.0) * 32767.0).round() as i16)
+        .collect();
+    let mut out = Vec::new();
+    out.reserve(mp3lame_encoder::max_required_buffer_size(pcm.len()));
+    encoder.encode_to_vec(MonoPcm(&pcm), &mut out).expect("mp3 encode");
+    out.reserve(7200);
+    encoder.flush_to_vec::<FlushNoGap>(&mut out).expect("mp3 flush");
+    out
+}
+
+/// Ogg Vorbis bytes of a mono signal.
+pub fn ogg_bytes(mono: &[f32], rate: u32) -> Vec<u8> {
+    use std::num::{NonZeroU8, NonZeroU32};
+    let mut builder = vorbis_rs::VorbisEncoderBuilder::new_with_serial(
+        NonZeroU32::new(rate).expect("rate"),
+        NonZeroU8::new(1).expect("channels"),
+        Vec::<u8>::new(),
+        7,
+    );
+    let mut encoder = builder.build().expect("vorbis build");
+    for block in mono.chunks(4096) {
+        encoder.encode_audio_block([block]).expect("vorbis encode");
+    }
+    encoder.finish().expect("vorbis finish")
+}
+
+/// Writes bytes to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&path, bytes).expect("write test file");
+    path
+}
+
+/// Frequency of a tone from its zero crossings (middle 80% of the signal).
+pub fn tone_frequency(x: &[f32], rate: u32) -> f32 {
+    let a = x.len() / 10;
+    let b = x.len() - a;
+    let crossings = x[a..b].windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+    crossings as f32 / 2.0 / ((b - a) as f32 / rate as f32)
+}
+
+/// RMS of the middle 80% of a signal.
+pub fn rms(x: &[f32]) -> f32 {
+    let a = x.len() / 10;
+    let b = x.len() - a;
+    (x[a..b].iter().map(|v| v * v).sum::<f32>() / (b - a) as f32).sqrt()
+}
