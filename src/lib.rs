@@ -6,6 +6,7 @@
 
 pub mod audio;
 pub mod augment;
+pub mod bench;
 pub mod corpus;
 pub mod dataset;
 pub mod error;

@@ -1,9 +1,16 @@
 //! Band-limited sample-rate conversion with rubato's synchronous FFT resampler
 //! (Blackman-Harris windowed, delay compensated; output length ceil(n * to / from)).
+//! Resamplers are planned once per thread and rate pair, since a corpus has few rates.
 
 use crate::error::{Error, Result};
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+thread_local! {
+    static RESAMPLERS: RefCell<HashMap<(u32, u32), Fft<f32>>> = RefCell::new(HashMap::new());
+}
 
 /// Resamples mono `samples` from `from` Hz to `to` Hz.
 pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
@@ -11,10 +18,19 @@ pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
         return Ok(samples.to_vec());
     }
     let fail = |e: &dyn std::fmt::Display| Error::Config(format!("resampling {from} Hz -> {to} Hz: {e}"));
-    let mut resampler = Fft::<f32>::new(from as usize, to as usize, 1024, 1, FixedSync::Both).map_err(|e| fail(&e))?;
-    let input = InterleavedSlice::new(samples, 1, samples.len()).map_err(|e| fail(&e))?;
-    let output = resampler
-        .process_all(&input, samples.len(), None)
-        .map_err(|e| fail(&e))?;
-    Ok(output.take_data())
+    RESAMPLERS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let resampler = match cache.entry((from, to)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(Fft::<f32>::new(from as usize, to as usize, 1024, 1, FixedSync::Both).map_err(|e| fail(&e))?)
+            }
+        };
+        let input = InterleavedSlice::new(samples, 1, samples.len()).map_err(|e| fail(&e))?;
+        // process_all resets the resampler first, so a reused one carries no state over.
+        let output = resampler
+            .process_all(&input, samples.len(), None)
+            .map_err(|e| fail(&e))?;
+        Ok(output.take_data())
+    })
 }

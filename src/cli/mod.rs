@@ -1,5 +1,6 @@
 //! Subcommands and the options they share.
 
+mod bench;
 mod corpus;
 mod features;
 mod info;
@@ -31,6 +32,9 @@ enum Command {
     Train(Box<train::TrainArgs>),
     /// Re-score a finished run from its saved models.
     Eval(train::EvalArgs),
+    /// Benchmarks: front-end and training throughput per device.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 /// Front-end parameters shared by the commands that compute features.
@@ -79,6 +83,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Features(a) => features::run(a),
         Command::Train(a) => train::run_train(*a),
         Command::Eval(a) => train::run_eval(a),
+        Command::Bench(c) => bench::run(c),
     }
 }
 

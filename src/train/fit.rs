@@ -40,7 +40,8 @@ pub struct FitState {
     /// Epoch (1-based) whose weights are in `best.bpk`.
     pub best_epoch: usize,
     pub best_val_loss: Option<f64>,
-    pub finished: bool,
+    /// Early stopping ended the run before the configured epochs.
+    pub stopped_early: bool,
 }
 
 /// A trained network and its learning curves.
@@ -104,7 +105,10 @@ fn accuracy(predictions: &[usize], labels: &[usize]) -> f64 {
 }
 
 /// Trains a network on `train` rows, validating on `val` rows, checkpointing into `dir`.
-/// With `resume`, continues from the checkpoint in `dir` if there is one.
+/// With `resume`, continues from the checkpoint in `dir` if there is one (a checkpoint that
+/// already holds `cfg.epochs` epochs, or stopped early, just returns its best weights).
+/// Returns the weights of the epoch with the lowest validation loss (the last epoch when
+/// there is no validation set).
 pub fn fit(
     net_cfg: &NetConfig,
     cfg: &TrainConfig,
@@ -134,7 +138,7 @@ pub fn fit(
             optimizer = load_optimizer(&optim_path, optimizer)?;
         }
     }
-    if state.finished {
+    if state.stopped_early || state.epochs_done >= cfg.epochs {
         let best = if best_path.exists() { &best_path } else { &last_path };
         return Ok(Fitted {
             network: load_network(best, network)?,
@@ -214,11 +218,11 @@ pub fn fit(
         save_optimizer(&optim_path, &optimizer)?;
         write_json(&state_path, &state)?;
         if cfg.patience.is_some_and(|p| since_best >= p) {
+            state.stopped_early = true;
+            write_json(&state_path, &state)?;
             break;
         }
     }
-    state.finished = true;
-    write_json(&state_path, &state)?;
     let network = if best_path.exists() {
         load_network(&best_path, network)?
     } else {

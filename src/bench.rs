@@ -1,0 +1,202 @@
+//! Benchmarks (not tests): front-end throughput on each path, and training-step throughput
+//! on each device. Every result names its device so nobody mistakes a software adapter for
+//! a GPU. Timings are wall-clock with the device synchronised before the clock stops.
+
+use crate::audio::ClipConfig;
+use crate::corpus::Corpus;
+use crate::error::{Error, Result};
+use crate::features::{CpuFrontEnd, FeatureConfig, GpuFrontEnd, pad_batch};
+use crate::gpu::{Compute, DeviceInfo};
+use crate::models::{ModelKind, NetConfig, Network, prepare_input};
+use crate::train::{one_hot, soft_cross_entropy};
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Distribution, Tensor, TensorData};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// One front-end path's timing over a corpus.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeaturePath {
+    /// `cpu` (reference, all cores) or `gpu` (WGSL kernels).
+    pub path: String,
+    pub device: DeviceInfo,
+    /// First-launch cost (kernel compilation), excluded from `seconds`.
+    pub warmup_seconds: f64,
+    pub seconds: f64,
+    pub clips_per_second: f64,
+    /// Seconds of audio processed per wall-clock second.
+    pub realtime_factor: f64,
+}
+
+/// `emovox bench features`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeatureBench {
+    pub config: FeatureConfig,
+    pub clips: usize,
+    pub audio_seconds: f64,
+    /// Decode + resample of every file, all cores.
+    pub decode_resample_seconds: f64,
+    pub paths: Vec<FeaturePath>,
+}
+
+fn rate(clips: usize, audio: f64, seconds: f64) -> (f64, f64) {
+    (clips as f64 / seconds.max(1e-9), audio / seconds.max(1e-9))
+}
+
+/// Decodes a corpus once, then times log-mel extraction of every clip on the CPU reference and,
+/// if `gpu` is given, on the WGSL kernels (batches of 64 clips of similar length).
+pub fn features(data: &[std::path::PathBuf], cfg: &FeatureConfig, gpu: Option<&Compute>) -> Result<FeatureBench> {
+    let corpus = Corpus::scan(data)?;
+    if corpus.clips.is_empty() {
+        return Err(Error::Data("no labelled clips to benchmark".into()));
+    }
+    let clip_cfg = ClipConfig {
+        sample_rate: cfg.sample_rate,
+        duration: None,
+        trim_db: None,
+    };
+    let started = Instant::now();
+    let audio: Vec<Vec<f32>> = corpus
+        .clips
+        .par_iter()
+        .filter_map(|c| clip_cfg.load(&c.path).ok())
+        .collect();
+    let decode_resample_seconds = started.elapsed().as_secs_f64();
+    let audio_seconds = audio.iter().map(|a| a.len()).sum::<usize>() as f64 / cfg.sample_rate as f64;
+    let mut paths = Vec::new();
+
+    let cpu = CpuFrontEnd::new(cfg)?;
+    let started = Instant::now();
+    let maps = cpu.log_mel_batch(&audio);
+    let seconds = started.elapsed().as_secs_f64();
+    drop(maps);
+    let (clips_per_second, realtime_factor) = rate(audio.len(), audio_seconds, seconds);
+    paths.push(FeaturePath {
+        path: "cpu".into(),
+        device: Compute::cpu().info,
+        warmup_seconds: 0.0,
+        seconds,
+        clips_per_second,
+        realtime_factor,
+    });
+
+    if let Some(gpu) = gpu {
+        let fe = GpuFrontEnd::new(cfg)?;
+        let mut order: Vec<usize> = (0..audio.len()).collect();
+        order.sort_by_key(|&i| audio[i].len());
+        let batches: Vec<Vec<&[f32]>> = order
+            .chunks(64)
+            .map(|c| c.iter().map(|&i| audio[i].as_slice()).collect())
+            .collect();
+        let run = |batch: &[&[f32]]| -> Tensor<3> {
+            let (flat, len) = pad_batch(batch);
+            fe.log_mel(Tensor::<2>::from_data(
+                TensorData::new(flat, [batch.len(), len]),
+                &gpu.device,
+            ))
+        };
+        let sync = || gpu.device.sync().map_err(|e| Error::Gpu(e.to_string()));
+        let started = Instant::now();
+        let warm = run(&batches[0][..1]);
+        sync()?;
+        drop(warm);
+        let warmup_seconds = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let outputs: Vec<Tensor<3>> = batches.iter().map(|b| run(b)).collect();
+        sync()?;
+        let seconds = started.elapsed().as_secs_f64();
+        drop(outputs);
+        let (clips_per_second, realtime_factor) = rate(audio.len(), audio_seconds, seconds);
+        paths.push(FeaturePath {
+            path: "gpu".into(),
+            device: gpu.info.clone(),
+            warmup_seconds,
+            seconds,
+            clips_per_second,
+            realtime_factor,
+        });
+    }
+    Ok(FeatureBench {
+        config: cfg.clone(),
+        clips: audio.len(),
+        audio_seconds,
+        decode_resample_seconds,
+        paths,
+    })
+}
+
+/// `emovox bench train` on one device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainBench {
+    pub model: ModelKind,
+    pub batch: usize,
+    pub frames: usize,
+    pub device: DeviceInfo,
+    pub steps: usize,
+    pub warmup_seconds: f64,
+    pub ms_per_step: f64,
+    pub samples_per_second: f64,
+}
+
+/// Times full training steps (input preparation from resident log-mels, forward, backward,
+/// Adam) of a network on synthetic log-mels [batch, 128, frames].
+pub fn train_steps(
+    compute: &Compute,
+    kind: ModelKind,
+    batch: usize,
+    frames: usize,
+    steps: usize,
+) -> Result<TrainBench> {
+    if kind == ModelKind::Svm {
+        return Err(Error::Config(
+            "bench train times the networks (bilstm, resnet34)".into(),
+        ));
+    }
+    let device = compute.device.clone();
+    let train_device = device.clone().autodiff();
+    train_device.seed(0);
+    let n_mels = 128;
+    let net = NetConfig {
+        kind,
+        classes: 8,
+        n_mels,
+        hidden: 128,
+        dropout: 0.3,
+        image_size: 128,
+        band_mean: vec![-40.0; n_mels],
+        band_std: vec![20.0; n_mels],
+    };
+    let mut network = Network::new(&net, &train_device);
+    let mut optimizer = AdamConfig::new().init();
+    let features = Tensor::<3>::random([batch, n_mels, frames], Distribution::Uniform(-80.0, 0.0), &device);
+    let labels: Vec<usize> = (0..batch).map(|i| i % 8).collect();
+    let targets = one_hot(&labels, 8, &device);
+    let mut step = |network: Network| -> Result<Network> {
+        let input = prepare_input(&net, features.clone(), None).autodiff();
+        let loss = soft_cross_entropy(network.forward(input), targets.clone().autodiff());
+        let grads = GradientsParams::from_grads(loss.backward(), &network);
+        let network = optimizer.step(1e-3, network, grads);
+        device.sync().map_err(|e| Error::Gpu(e.to_string()))?;
+        Ok(network)
+    };
+    let started = Instant::now();
+    network = step(network)?;
+    let warmup_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for _ in 0..steps {
+        network = step(network)?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    drop(network);
+    Ok(TrainBench {
+        model: kind,
+        batch,
+        frames,
+        device: compute.info.clone(),
+        steps,
+        warmup_seconds,
+        ms_per_step: seconds * 1000.0 / steps.max(1) as f64,
+        samples_per_second: (batch * steps) as f64 / seconds.max(1e-9),
+    })
+}

@@ -1,0 +1,185 @@
+//! `emovox bench features` and `emovox bench train`.
+
+use super::{FeatureArgs, print_json};
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
+use emovox::bench;
+use emovox::features::FeatureConfig;
+use emovox::gpu::Compute;
+use emovox::models::ModelKind;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// librosa 0.11 on this project's 2-core reference machine, 1920 clips at its defaults
+/// (22.05 kHz, n_fft 2048, hop 512, 128 mels): decode + resample, then log-mel.
+const LIBROSA_DECODE_S: f64 = 7.6;
+const LIBROSA_LOG_MEL_S: f64 = 7.9;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Log-mel throughput of the CPU reference and the WGSL kernels over a corpus.
+    Features(FeatureBenchArgs),
+    /// Training-step throughput of a network on each device.
+    Train(TrainBenchArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Paths {
+    /// CPU reference, plus the WGSL kernels when a wgpu adapter exists.
+    All,
+    Cpu,
+    Gpu,
+}
+
+#[derive(Args)]
+pub struct FeatureBenchArgs {
+    /// Corpus folders to decode once and featurise.
+    #[arg(long, num_args = 1.., default_value = "../shared/data")]
+    data: Vec<PathBuf>,
+    /// Use librosa's defaults (22.05 kHz, n_fft 2048, hop 512) to compare with librosa.
+    #[arg(long)]
+    librosa: bool,
+    /// Which front-end paths to time.
+    #[arg(long, value_enum, default_value = "all")]
+    paths: Paths,
+    #[command(flatten)]
+    features: FeatureArgs,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct TrainBenchArgs {
+    #[arg(long, value_enum, default_value = "resnet34")]
+    model: ModelKind,
+    /// Batch size.
+    #[arg(long, default_value_t = 16)]
+    batch: usize,
+    /// Timed steps after one warm-up step.
+    #[arg(long, default_value_t = 5)]
+    steps: usize,
+    /// Log-mel frames per example (4 s at 16 kHz, hop 256 = 251).
+    #[arg(long, default_value_t = 251)]
+    frames: usize,
+    /// Devices: the CPU (flex), plus the wgpu device when it is a hardware GPU; `gpu` forces
+    /// the wgpu device even if it is a software one.
+    #[arg(long, value_enum, default_value = "all")]
+    devices: Paths,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(command: BenchCommand) -> Result<ExitCode> {
+    match command {
+        BenchCommand::Features(a) => features(a),
+        BenchCommand::Train(a) => train(a),
+    }
+}
+
+fn features(args: FeatureBenchArgs) -> Result<ExitCode> {
+    let cfg = if args.librosa {
+        FeatureConfig::librosa_default()
+    } else {
+        args.features.config()
+    };
+    let gpu = match args.paths {
+        Paths::Cpu => None,
+        Paths::Gpu => Some(Compute::wgpu()?),
+        Paths::All => Compute::wgpu().ok(),
+    };
+    let report = bench::features(&args.data, &cfg, gpu.as_ref())?;
+    if args.json {
+        print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} clips, {:.0} s of audio; front end {} Hz, n_fft {}, hop {}, {} mels",
+        report.clips, report.audio_seconds, cfg.sample_rate, cfg.n_fft, cfg.hop, cfg.n_mels
+    );
+    println!("decode + resample (all cores): {:.2} s", report.decode_resample_seconds);
+    println!(
+        "{:<5} {:>9} {:>9} {:>10} {:>9}  device",
+        "path", "log-mel s", "clips/s", "x realtime", "warm-up s"
+    );
+    for p in &report.paths {
+        println!(
+            "{:<5} {:>9.2} {:>9.0} {:>10.0} {:>9.2}  {}",
+            p.path,
+            p.seconds,
+            p.clips_per_second,
+            p.realtime_factor,
+            p.warmup_seconds,
+            p.device.describe()
+        );
+    }
+    if let Some(cpu) = report.paths.iter().find(|p| p.path == "cpu") {
+        let total = report.decode_resample_seconds + cpu.seconds;
+        println!("CPU end to end (decode + resample + log-mel): {total:.2} s");
+        if args.librosa {
+            let peer = LIBROSA_DECODE_S + LIBROSA_LOG_MEL_S;
+            println!(
+                "librosa 0.11 on the 2-core reference machine: {LIBROSA_DECODE_S} + {LIBROSA_LOG_MEL_S} = {peer:.1} s -> emovox CPU is {:.1}x faster",
+                peer / total
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn train(args: TrainBenchArgs) -> Result<ExitCode> {
+    let mut devices = Vec::new();
+    if args.devices != Paths::Gpu {
+        devices.push(Compute::cpu());
+    }
+    match args.devices {
+        Paths::Gpu => devices.push(Compute::wgpu()?),
+        Paths::All => match Compute::wgpu() {
+            Ok(gpu) if !gpu.info.software => devices.push(gpu),
+            Ok(gpu) => eprintln!(
+                "skipping {} (software adapter; --devices gpu forces it)",
+                gpu.info.describe()
+            ),
+            Err(e) => eprintln!("no wgpu device: {e}"),
+        },
+        Paths::Cpu => {}
+    }
+    let mut results = Vec::new();
+    for compute in &devices {
+        eprintln!("timing {} on {} ...", args.model.name(), compute.info.describe());
+        results.push(bench::train_steps(
+            compute,
+            args.model,
+            args.batch,
+            args.frames,
+            args.steps,
+        )?);
+    }
+    if args.json {
+        print_json(&results)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<9} {:>5} {:>10} {:>10} {:>9}  device",
+        "model", "batch", "ms/step", "samples/s", "warm-up s"
+    );
+    for r in &results {
+        println!(
+            "{:<9} {:>5} {:>10.1} {:>10.1} {:>9.1}  {}",
+            r.model.name(),
+            r.batch,
+            r.ms_per_step,
+            r.samples_per_second,
+            r.warmup_seconds,
+            r.device.describe()
+        );
+    }
+    if let [cpu, gpu] = results.as_slice() {
+        println!(
+            "GPU / CPU throughput: {:.1}x",
+            gpu.samples_per_second / cpu.samples_per_second
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,241 @@
+//! Metrics against hand-computed values, checkpoint round trip, exact resumption, a tiny
+//! network learning a tiny synthetic task, the SVM on separable data, ResNet34's size, and
+//! the report PNGs. All on the CPU backend (flex), seconds each.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use emovox::eval::{MeanStd, Metrics};
+use emovox::models::{ModelKind, NetConfig, Network, ResNet, SvmConfig, SvmModel, prepare_input};
+use emovox::train::checkpoint::{load_network, save_network};
+use emovox::train::{Batcher, TrainConfig, evaluate, fit};
+use std::sync::{Mutex, MutexGuard};
+
+/// Burn seeds a backend's RNG globally, so tests that initialise or train networks take turns
+/// (cargo runs tests on parallel threads).
+fn rng_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[test]
+fn metrics_match_hand_computed_values() {
+    // truth:     0 0 0 1 1 2
+    // predicted: 0 0 1 1 2 2
+    let m = Metrics::compute(&[0, 0, 0, 1, 1, 2], &[0, 0, 1, 1, 2, 2], &["a", "b", "c"]);
+    assert_eq!(m.confusion, vec![vec![2, 1, 0], vec![0, 1, 1], vec![0, 0, 1]]);
+    assert!((m.accuracy - 4.0 / 6.0).abs() < 1e-12);
+    // precision a 2/2, b 1/2, c 1/2; recall a 2/3, b 1/2, c 1/1
+    let f1 = |p: f64, r: f64| 2.0 * p * r / (p + r);
+    let (fa, fb, fc) = (f1(1.0, 2.0 / 3.0), f1(0.5, 0.5), f1(0.5, 1.0));
+    assert!((m.per_class[0].f1 - fa).abs() < 1e-12);
+    assert!((m.macro_f1 - (fa + fb + fc) / 3.0).abs() < 1e-12);
+    assert!((m.weighted_f1 - (3.0 * fa + 2.0 * fb + fc) / 6.0).abs() < 1e-12);
+    assert!((m.uar - (2.0 / 3.0 + 0.5 + 1.0) / 3.0).abs() < 1e-12);
+    assert_eq!(m.per_class[1].support, 2);
+    // A class absent from truth and predictions does not dilute the macro averages.
+    let m4 = Metrics::compute(&[0, 0, 0, 1, 1, 2], &[0, 0, 1, 1, 2, 2], &["a", "b", "c", "d"]);
+    assert!((m4.macro_f1 - m.macro_f1).abs() < 1e-12 && (m4.uar - m.uar).abs() < 1e-12);
+    // Pooling two evaluations equals scoring their concatenation.
+    let pooled = Metrics::pooled(&[m.clone(), m.clone()], &["a", "b", "c"]);
+    assert_eq!(pooled.confusion[0][0], 4);
+    assert!((pooled.accuracy - m.accuracy).abs() < 1e-12);
+    let ms = MeanStd::of(&[1.0, 2.0, 3.0]);
+    assert!((ms.mean - 2.0).abs() < 1e-12 && (ms.std - 1.0).abs() < 1e-12);
+}
+
+const CLASSES: usize = 3;
+const MELS: usize = 6;
+const FRAMES: usize = 12;
+
+/// 8 examples per class; class c is loud in mel bands 2c and 2c+1, with deterministic noise.
+fn synthetic() -> (Tensor<3>, Vec<usize>, NetConfig) {
+    let n = 8 * CLASSES;
+    let mut data = Vec::with_capacity(n * MELS * FRAMES);
+    let mut labels = Vec::with_capacity(n);
+    for i in 0..n {
+        let class = i % CLASSES;
+        labels.push(class);
+        for m in 0..MELS {
+            for t in 0..FRAMES {
+                let noise = (((i * 31 + m * 7 + t * 13) % 17) as f32 - 8.0) * 0.8;
+                let level = if m / 2 == class { -10.0 } else { -50.0 };
+                data.push(level + noise);
+            }
+        }
+    }
+    let features = Tensor::from_data(TensorData::new(data, [n, MELS, FRAMES]), &Device::flex());
+    let net = NetConfig {
+        kind: ModelKind::Bilstm,
+        classes: CLASSES,
+        n_mels: MELS,
+        hidden: 8,
+        dropout: 0.1,
+        image_size: 32,
+        band_mean: vec![-40.0; MELS],
+        band_std: vec![20.0; MELS],
+    };
+    (features, labels, net)
+}
+
+fn tiny_config(epochs: usize) -> TrainConfig {
+    TrainConfig {
+        epochs,
+        batch_size: 8,
+        lr: 1e-2,
+        lr_decay: 0.97,
+        patience: None,
+        seed: 11,
+    }
+}
+
+fn logits(network: &Network, batcher: &Batcher, rows: &[usize]) -> Vec<Vec<f32>> {
+    evaluate(network, batcher, rows, 64).unwrap().2
+}
+
+#[test]
+fn a_tiny_network_learns_a_tiny_task() {
+    let _turn = rng_lock();
+    let (features, labels, net) = synthetic();
+    let batcher = Batcher::new(features, labels.clone(), net.clone());
+    let rows: Vec<usize> = (0..labels.len()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let fitted = fit(&net, &tiny_config(40), &batcher, &rows, &[], dir.path(), false).unwrap();
+    let history = &fitted.state.history;
+    assert!(
+        history.last().unwrap().train_loss < 0.2 * history[0].train_loss,
+        "{history:?}"
+    );
+    let (loss, predictions, _) = evaluate(&fitted.network, &batcher, &rows, 64).unwrap();
+    assert_eq!(predictions, labels, "eval loss {loss}");
+}
+
+#[test]
+fn checkpoints_round_trip_exactly() {
+    let _turn = rng_lock();
+    let (features, labels, net) = synthetic();
+    let batcher = Batcher::new(features, labels.clone(), net.clone());
+    let rows: Vec<usize> = (0..labels.len()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let fitted = fit(&net, &tiny_config(2), &batcher, &rows, &[], dir.path(), false).unwrap();
+    let path = dir.path().join("copy.bpk");
+    save_network(&path, &fitted.network).unwrap();
+    let device = Device::flex();
+    device.seed(999); // a different initialisation, fully overwritten by the load
+    let loaded = load_network(&path, Network::new(&net, &device)).unwrap();
+    assert_eq!(
+        logits(&loaded, &batcher, &rows),
+        logits(&fitted.network, &batcher, &rows)
+    );
+    assert!(load_network(&dir.path().join("missing.bpk"), Network::new(&net, &device)).is_err());
+}
+
+#[test]
+fn resuming_reaches_the_uninterrupted_result() {
+    let _turn = rng_lock();
+    let (features, labels, net) = synthetic();
+    let batcher = Batcher::new(features, labels.clone(), net.clone());
+    let train: Vec<usize> = (0..18).collect();
+    let val: Vec<usize> = (18..24).collect();
+    let straight = tempfile::tempdir().unwrap();
+    let a = fit(&net, &tiny_config(4), &batcher, &train, &val, straight.path(), false).unwrap();
+    // Stop after 2 epochs, then resume to 4 from the checkpoint on disk.
+    let interrupted = tempfile::tempdir().unwrap();
+    fit(&net, &tiny_config(2), &batcher, &train, &val, interrupted.path(), false).unwrap();
+    let b = fit(&net, &tiny_config(4), &batcher, &train, &val, interrupted.path(), true).unwrap();
+    assert_eq!(a.state.history.len(), 4);
+    for (x, y) in a.state.history.iter().zip(&b.state.history) {
+        assert_eq!(x.epoch, y.epoch);
+        assert!(
+            (x.train_loss - y.train_loss).abs() < 1e-6,
+            "epoch {}: {} vs {}",
+            x.epoch,
+            x.train_loss,
+            y.train_loss
+        );
+        assert_eq!(
+            x.val_loss.map(|v| (v * 1e6).round()),
+            y.val_loss.map(|v| (v * 1e6).round())
+        );
+    }
+    assert_eq!(a.state.best_epoch, b.state.best_epoch);
+    let rows: Vec<usize> = (0..24).collect();
+    let (la, lb) = (logits(&a.network, &batcher, &rows), logits(&b.network, &batcher, &rows));
+    for (x, y) in la.iter().flatten().zip(lb.iter().flatten()) {
+        assert!((x - y).abs() < 1e-5, "{x} vs {y}");
+    }
+}
+
+#[test]
+fn svm_separates_separable_classes() {
+    let rows: Vec<Vec<f32>> = (0..60)
+        .map(|i| {
+            let c = (i % 3) as f32;
+            vec![
+                c * 4.0 + (i % 7) as f32 * 0.1,
+                -c * 2.0 + (i % 5) as f32 * 0.1,
+                ((i * 13) % 11) as f32 * 0.05,
+            ]
+        })
+        .collect();
+    let labels: Vec<usize> = (0..60).map(|i| i % 3).collect();
+    let model = SvmModel::fit(&rows, &labels, 8, &SvmConfig::default()).unwrap();
+    assert_eq!(model.predict(&rows), labels);
+    assert!(SvmModel::fit(&[], &[], 8, &SvmConfig::default()).is_err());
+}
+
+#[test]
+fn resnet34_has_torchvisions_size_and_takes_log_mel_images() {
+    let _turn = rng_lock();
+    let device = Device::flex();
+    let resnet = ResNet::resnet34(8, &device);
+    // torchvision resnet34: 21,797,672 parameters with 1000 classes; 512 * 992 + 992 fewer here.
+    // Burn also counts BatchNorm running mean and variance (2 x 8,512 channels).
+    assert_eq!(
+        burn::module::Module::num_params(&resnet),
+        21_797_672 - 512 * 992 - 992 + 2 * 8_512
+    );
+    let net = NetConfig {
+        kind: ModelKind::Resnet34,
+        classes: 8,
+        n_mels: 128,
+        hidden: 0,
+        dropout: 0.0,
+        image_size: 64,
+        band_mean: vec![],
+        band_std: vec![],
+    };
+    let log_mel = Tensor::<3>::random([2, 128, 100], burn::tensor::Distribution::Uniform(-80.0, 0.0), &device);
+    let network = Network::ResNet(resnet);
+    let out = network.forward(prepare_input(&net, log_mel, None));
+    assert_eq!(out.dims(), [2, 8]);
+}
+
+#[test]
+fn report_pngs_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let confusion = dir.path().join("confusion.png");
+    emovox::plot::confusion_png(&confusion, "test", &[vec![3, 1], vec![0, 4]], &["a", "b"]).unwrap();
+    let curves = dir.path().join("loss.png");
+    emovox::plot::curves_png(
+        &curves,
+        "loss",
+        "cross entropy",
+        &[
+            emovox::plot::Series {
+                name: "train",
+                values: &[2.0, 1.5, 1.0],
+            },
+            emovox::plot::Series {
+                name: "validation",
+                values: &[2.1, f64::NAN, 1.4],
+            },
+        ],
+    )
+    .unwrap();
+    for path in [confusion, curves] {
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 5_000, "{} is {} bytes", path.display(), bytes.len());
+        assert_eq!(&bytes[1..4], b"PNG");
+    }
+    let unwritable = dir.path().join("no/such/dir/x.png");
+    assert!(emovox::plot::confusion_png(&unwritable, "t", &[vec![1]], &["a"]).is_err());
+}
