@@ -3,6 +3,7 @@
 //! a GPU. Timings are wall-clock with the device synchronised before the clock stops.
 
 use crate::audio::ClipConfig;
+use crate::augment::AugmentConfig;
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::features::{CpuFrontEnd, FeatureConfig, GpuFrontEnd, pad_batch};
@@ -130,6 +131,8 @@ pub fn features(data: &[std::path::PathBuf], cfg: &FeatureConfig, gpu: Option<&C
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainBench {
     pub model: ModelKind,
+    /// Whether training batches were augmented (warp, masks, mixup).
+    pub augmented: bool,
     pub batch: usize,
     pub frames: usize,
     pub device: DeviceInfo,
@@ -139,14 +142,15 @@ pub struct TrainBench {
     pub samples_per_second: f64,
 }
 
-/// Times full training steps (input preparation from resident log-mels, forward, backward,
-/// Adam) of a network on synthetic log-mels [batch, 128, frames].
+/// Times full training steps (input preparation from resident log-mels, augmentation if
+/// given, forward, backward, Adam) of a network on synthetic log-mels [batch, 128, frames].
 pub fn train_steps(
     compute: &Compute,
     kind: ModelKind,
     batch: usize,
     frames: usize,
     steps: usize,
+    augment: Option<&AugmentConfig>,
 ) -> Result<TrainBench> {
     if kind == ModelKind::Svm {
         return Err(Error::Config(
@@ -166,15 +170,23 @@ pub fn train_steps(
         image_size: 128,
         band_mean: vec![-40.0; n_mels],
         band_std: vec![20.0; n_mels],
+        pretrained: None,
     };
     let mut network = Network::new(&net, &train_device);
     let mut optimizer = AdamConfig::new().init();
     let features = Tensor::<3>::random([batch, n_mels, frames], Distribution::Uniform(-80.0, 0.0), &device);
     let labels: Vec<usize> = (0..batch).map(|i| i % 8).collect();
     let targets = one_hot(&labels, 8, &device);
+    let (rows, cols) = match kind {
+        ModelKind::Bilstm => (n_mels, frames),
+        _ => (net.image_size, net.image_size),
+    };
+    let mut counter = 0;
     let mut step = |network: Network| -> Result<Network> {
-        let input = prepare_input(&net, features.clone(), None).autodiff();
-        let loss = soft_cross_entropy(network.forward(input), targets.clone().autodiff());
+        counter += 1;
+        let draws = augment.map(|a| a.draw(0, 0, counter, batch, rows, cols));
+        let (input, targets) = prepare_input(&net, features.clone(), targets.clone(), net.image_size, draws.as_ref());
+        let loss = soft_cross_entropy(network.forward(input.autodiff()), targets.autodiff());
         let grads = GradientsParams::from_grads(loss.backward(), &network);
         let network = optimizer.step(1e-3, network, grads);
         device.sync().map_err(|e| Error::Gpu(e.to_string()))?;
@@ -191,6 +203,7 @@ pub fn train_steps(
     drop(network);
     Ok(TrainBench {
         model: kind,
+        augmented: augment.is_some(),
         batch,
         frames,
         device: compute.info.clone(),

@@ -5,7 +5,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use emovox::eval::{MeanStd, Metrics};
 use emovox::models::{ModelKind, NetConfig, Network, ResNet, SvmConfig, SvmModel, prepare_input};
-use emovox::train::checkpoint::{load_network, save_network};
+use emovox::train::checkpoint::{load_network, save_module};
 use emovox::train::{Batcher, TrainConfig, evaluate, fit};
 use std::sync::{Mutex, MutexGuard};
 
@@ -72,6 +72,7 @@ fn synthetic() -> (Tensor<3>, Vec<usize>, NetConfig) {
         image_size: 32,
         band_mean: vec![-40.0; MELS],
         band_std: vec![20.0; MELS],
+        pretrained: None,
     };
     (features, labels, net)
 }
@@ -82,29 +83,29 @@ fn tiny_config(epochs: usize) -> TrainConfig {
         batch_size: 8,
         lr: 1e-2,
         lr_decay: 0.97,
-        patience: None,
         seed: 11,
+        ..TrainConfig::default()
     }
 }
 
 fn logits(network: &Network, batcher: &Batcher, rows: &[usize]) -> Vec<Vec<f32>> {
-    evaluate(network, batcher, rows, 64).unwrap().2
+    evaluate(network, batcher, rows, 64, 32).unwrap().2
 }
 
 #[test]
 fn a_tiny_network_learns_a_tiny_task() {
     let _turn = rng_lock();
     let (features, labels, net) = synthetic();
-    let batcher = Batcher::new(features, labels.clone(), net.clone());
+    let mut batcher = Batcher::new(features, labels.clone(), net.clone());
     let rows: Vec<usize> = (0..labels.len()).collect();
     let dir = tempfile::tempdir().unwrap();
-    let fitted = fit(&net, &tiny_config(40), &batcher, &rows, &[], dir.path(), false).unwrap();
+    let fitted = fit(&net, &tiny_config(40), &mut batcher, &rows, &[], dir.path(), false).unwrap();
     let history = &fitted.state.history;
     assert!(
         history.last().unwrap().train_loss < 0.2 * history[0].train_loss,
         "{history:?}"
     );
-    let (loss, predictions, _) = evaluate(&fitted.network, &batcher, &rows, 64).unwrap();
+    let (loss, predictions, _) = evaluate(&fitted.network, &batcher, &rows, 64, 32).unwrap();
     assert_eq!(predictions, labels, "eval loss {loss}");
 }
 
@@ -112,12 +113,12 @@ fn a_tiny_network_learns_a_tiny_task() {
 fn checkpoints_round_trip_exactly() {
     let _turn = rng_lock();
     let (features, labels, net) = synthetic();
-    let batcher = Batcher::new(features, labels.clone(), net.clone());
+    let mut batcher = Batcher::new(features, labels.clone(), net.clone());
     let rows: Vec<usize> = (0..labels.len()).collect();
     let dir = tempfile::tempdir().unwrap();
-    let fitted = fit(&net, &tiny_config(2), &batcher, &rows, &[], dir.path(), false).unwrap();
+    let fitted = fit(&net, &tiny_config(2), &mut batcher, &rows, &[], dir.path(), false).unwrap();
     let path = dir.path().join("copy.bpk");
-    save_network(&path, &fitted.network).unwrap();
+    save_module(&path, &fitted.network).unwrap();
     let device = Device::flex();
     device.seed(999); // a different initialisation, fully overwritten by the load
     let loaded = load_network(&path, Network::new(&net, &device)).unwrap();
@@ -132,15 +133,44 @@ fn checkpoints_round_trip_exactly() {
 fn resuming_reaches_the_uninterrupted_result() {
     let _turn = rng_lock();
     let (features, labels, net) = synthetic();
-    let batcher = Batcher::new(features, labels.clone(), net.clone());
+    let mut batcher = Batcher::new(features, labels.clone(), net.clone());
     let train: Vec<usize> = (0..18).collect();
     let val: Vec<usize> = (18..24).collect();
+    // Dropout, masks and mixup all draw random numbers: resumption must replay them exactly.
+    let augmented = |epochs| TrainConfig {
+        augment: Some(emovox::augment::AugmentConfig {
+            freq_masks: 1,
+            freq_mask_width: 2,
+            time_masks: 1,
+            time_mask_width: 3,
+            ..Default::default()
+        }),
+        ..tiny_config(epochs)
+    };
     let straight = tempfile::tempdir().unwrap();
-    let a = fit(&net, &tiny_config(4), &batcher, &train, &val, straight.path(), false).unwrap();
+    let a = fit(&net, &augmented(4), &mut batcher, &train, &val, straight.path(), false).unwrap();
     // Stop after 2 epochs, then resume to 4 from the checkpoint on disk.
     let interrupted = tempfile::tempdir().unwrap();
-    fit(&net, &tiny_config(2), &batcher, &train, &val, interrupted.path(), false).unwrap();
-    let b = fit(&net, &tiny_config(4), &batcher, &train, &val, interrupted.path(), true).unwrap();
+    fit(
+        &net,
+        &augmented(2),
+        &mut batcher,
+        &train,
+        &val,
+        interrupted.path(),
+        false,
+    )
+    .unwrap();
+    let b = fit(
+        &net,
+        &augmented(4),
+        &mut batcher,
+        &train,
+        &val,
+        interrupted.path(),
+        true,
+    )
+    .unwrap();
     assert_eq!(a.state.history.len(), 4);
     for (x, y) in a.state.history.iter().zip(&b.state.history) {
         assert_eq!(x.epoch, y.epoch);
@@ -202,10 +232,13 @@ fn resnet34_has_torchvisions_size_and_takes_log_mel_images() {
         image_size: 64,
         band_mean: vec![],
         band_std: vec![],
+        pretrained: None,
     };
     let log_mel = Tensor::<3>::random([2, 128, 100], burn::tensor::Distribution::Uniform(-80.0, 0.0), &device);
     let network = Network::ResNet(resnet);
-    let out = network.forward(prepare_input(&net, log_mel, None));
+    let targets = emovox::train::one_hot(&[1, 2], 8, &device);
+    let (input, _) = prepare_input(&net, log_mel, targets, net.image_size, None);
+    let out = network.forward(input);
     assert_eq!(out.dims(), [2, 8]);
 }
 

@@ -1,6 +1,16 @@
-//! Image-style operations on log-mel images, each a WGSL kernel with a CPU reference:
-//! [`warp`] (resize / rotate / zoom / shift / brightness / contrast).
+//! Training-time augmentation. Image-style operations on the log-mel image, each a WGSL
+//! kernel with a CPU reference: [`warp`] (resize / rotate / zoom / shift / brightness /
+//! contrast), [`mask`] (SpecAugment), [`mixup`]; their random draws in [`config`]; and
+//! waveform augmentation on the CPU decode side in [`audio`].
 
+pub mod audio;
+pub mod config;
+pub mod mask;
+pub mod mixup;
 pub mod warp;
 
+pub use audio::AudioAugment;
+pub use config::{AugmentConfig, BatchAugment};
+pub use mask::{Masks, mask, mask_cpu};
+pub use mixup::{Mixup, mixup, mixup_cpu};
 pub use warp::{Warp, warp, warp_cpu};

@@ -3,6 +3,7 @@
 use super::{FeatureArgs, print_json};
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
+use emovox::augment::AugmentConfig;
 use emovox::bench;
 use emovox::features::FeatureConfig;
 use emovox::gpu::Compute;
@@ -66,6 +67,10 @@ pub struct TrainBenchArgs {
     /// the wgpu device even if it is a software one.
     #[arg(long, value_enum, default_value = "all")]
     devices: Paths,
+    /// Also time steps with the paper's augmentation (warp, brightness/contrast, mixup) plus
+    /// two frequency and two time masks, and report the overhead.
+    #[arg(long)]
+    augment: bool,
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -145,29 +150,45 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
         },
         Paths::Cpu => {}
     }
+    let augment = AugmentConfig {
+        freq_masks: 2,
+        freq_mask_width: 16,
+        time_masks: 2,
+        time_mask_width: 16,
+        ..AugmentConfig::default()
+    };
+    let variants: Vec<Option<&AugmentConfig>> = if args.augment {
+        vec![None, Some(&augment)]
+    } else {
+        vec![None]
+    };
     let mut results = Vec::new();
     for compute in &devices {
-        eprintln!("timing {} on {} ...", args.model.name(), compute.info.describe());
-        results.push(bench::train_steps(
-            compute,
-            args.model,
-            args.batch,
-            args.frames,
-            args.steps,
-        )?);
+        for aug in &variants {
+            eprintln!("timing {} on {} ...", args.model.name(), compute.info.describe());
+            results.push(bench::train_steps(
+                compute,
+                args.model,
+                args.batch,
+                args.frames,
+                args.steps,
+                *aug,
+            )?);
+        }
     }
     if args.json {
         print_json(&results)?;
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:<9} {:>5} {:>10} {:>10} {:>9}  device",
-        "model", "batch", "ms/step", "samples/s", "warm-up s"
+        "{:<9} {:>9} {:>5} {:>10} {:>10} {:>9}  device",
+        "model", "augmented", "batch", "ms/step", "samples/s", "warm-up s"
     );
     for r in &results {
         println!(
-            "{:<9} {:>5} {:>10.1} {:>10.1} {:>9.1}  {}",
+            "{:<9} {:>9} {:>5} {:>10.1} {:>10.1} {:>9.1}  {}",
             r.model.name(),
+            if r.augmented { "yes" } else { "no" },
             r.batch,
             r.ms_per_step,
             r.samples_per_second,
@@ -175,7 +196,19 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
             r.device.describe()
         );
     }
-    if let [cpu, gpu] = results.as_slice() {
+    if args.augment {
+        for pair in results.chunks(2) {
+            if let [plain, augmented] = pair {
+                println!(
+                    "augmentation overhead on {}: {:+.1}% per step",
+                    plain.device.describe(),
+                    100.0 * (augmented.ms_per_step / plain.ms_per_step - 1.0)
+                );
+            }
+        }
+    }
+    let plain: Vec<_> = results.iter().filter(|r| !r.augmented).collect();
+    if let [cpu, gpu] = plain.as_slice() {
         println!(
             "GPU / CPU throughput: {:.1}x",
             gpu.samples_per_second / cpu.samples_per_second

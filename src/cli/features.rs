@@ -74,7 +74,7 @@ pub fn run(args: FeaturesArgs) -> Result<ExitCode> {
                 y_label: "frequency (Hz)",
                 y_tick: &mel_hz,
                 limits: None,
-                colorbar_label: "dB",
+                colorbar: Some("dB"),
             },
             (1000, 520),
         )

@@ -1,10 +1,12 @@
 //! Subcommands and the options they share.
 
+mod augment;
 mod bench;
 mod corpus;
 mod features;
 mod info;
 mod train;
+mod weights;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -28,10 +30,14 @@ enum Command {
     Info(info::InfoArgs),
     /// Compute the log-mel spectrogram of one audio file (print, JSON or PNG).
     Features(features::FeaturesArgs),
+    /// Draw a clip's log-mel image and randomly augmented versions of it (PNG grid).
+    Augment(augment::AugmentCliArgs),
     /// Train and test a model (SVM, BiLSTM, ResNet34) over seeds or speaker folds.
     Train(Box<train::TrainArgs>),
     /// Re-score a finished run from its saved models.
     Eval(train::EvalArgs),
+    /// Convert a PyTorch state dict (torchvision ResNet34) to Burn weights, checking every tensor.
+    ImportWeights(weights::ImportArgs),
     /// Benchmarks: front-end and training throughput per device.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -81,9 +87,11 @@ pub fn run() -> Result<ExitCode> {
         Command::Corpus(a) => corpus::run(a),
         Command::Info(a) => info::run(a),
         Command::Features(a) => features::run(a),
+        Command::Augment(a) => augment::run(a),
         Command::Train(a) => train::run_train(*a),
         Command::Eval(a) => train::run_eval(a),
         Command::Bench(c) => bench::run(c),
+        Command::ImportWeights(a) => weights::run(a),
     }
 }
 

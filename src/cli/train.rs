@@ -4,6 +4,7 @@ use super::{DeviceArgs, FeatureArgs, print_json};
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use emovox::audio::ClipConfig;
+use emovox::augment::{AudioAugment, AugmentConfig};
 use emovox::eval::{Metrics, Summary};
 use emovox::models::{ModelKind, SvmConfig};
 use emovox::train::TrainConfig;
@@ -19,6 +20,120 @@ enum ProtocolArg {
     Speaker,
     /// Your own CSV of `path,split` lines (--split-file).
     File,
+}
+
+/// Augmentation options of `emovox train` (all recorded in config.json).
+#[derive(Args, Clone)]
+pub struct AugmentArgs {
+    /// Image augmentation of training batches with the paper's recipe: rotation +-5 degrees,
+    /// zoom 1.0-1.2, brightness and contrast +-0.1, mixup alpha 0.4 (tune with the flags below).
+    #[arg(long)]
+    augment: bool,
+    /// Largest rotation in degrees.
+    #[arg(long, default_value_t = 5.0)]
+    rotate: f64,
+    /// Largest zoom factor (zoom is uniform in [1, zoom]).
+    #[arg(long, default_value_t = 1.2)]
+    zoom: f64,
+    /// Largest translation as a fraction of the image.
+    #[arg(long, default_value_t = 0.0)]
+    shift: f64,
+    /// Largest brightness offset on the [0, 1] image.
+    #[arg(long, default_value_t = 0.1)]
+    brightness: f32,
+    /// Largest contrast change (gain in 1 +- contrast).
+    #[arg(long, default_value_t = 0.1)]
+    contrast: f32,
+    /// Mixup alpha (lambda ~ Beta(alpha, alpha)); 0 turns mixup off.
+    #[arg(long, default_value_t = 0.4)]
+    mixup: f64,
+    /// SpecAugment frequency masks per example (turns augmentation on).
+    #[arg(long, default_value_t = 0)]
+    freq_masks: usize,
+    /// Largest frequency mask width in image rows (mel bands for the BiLSTM).
+    #[arg(long, default_value_t = 16)]
+    freq_mask_width: usize,
+    /// SpecAugment time masks per example (turns augmentation on).
+    #[arg(long, default_value_t = 0)]
+    time_masks: usize,
+    /// Largest time mask width in image columns (frames for the BiLSTM).
+    #[arg(long, default_value_t = 16)]
+    time_mask_width: usize,
+    /// Progressive resizing for ResNet34, e.g. `128:20,256:10` (side:epochs stages; replaces
+    /// --epochs).
+    #[arg(long, value_parser = parse_progressive)]
+    progressive: Option<Vec<(usize, usize)>>,
+    /// Waveform augmentation: largest random gain in dB.
+    #[arg(long, default_value_t = 0.0)]
+    audio_gain: f32,
+    /// Waveform augmentation: largest circular time shift in seconds.
+    #[arg(long, default_value_t = 0.0)]
+    audio_shift: f32,
+    /// Waveform augmentation: white noise at an SNR in MIN:MAX dB, e.g. `10:30`.
+    #[arg(long, value_parser = parse_range)]
+    audio_noise: Option<(f32, f32)>,
+    /// Waveform augmentation: speed factors to pick from, e.g. `0.9,1.0,1.1`.
+    #[arg(long, value_delimiter = ',')]
+    audio_speed: Vec<f32>,
+}
+
+fn parse_progressive(text: &str) -> std::result::Result<Vec<(usize, usize)>, String> {
+    text.split(',')
+        .map(|stage| {
+            let (side, epochs) = stage.split_once(':').ok_or(format!("`{stage}` is not SIDE:EPOCHS"))?;
+            let side: usize = side.trim().parse().map_err(|_| format!("bad image side `{side}`"))?;
+            let epochs: usize = epochs
+                .trim()
+                .parse()
+                .map_err(|_| format!("bad epoch count `{epochs}`"))?;
+            if side < 32 || epochs == 0 {
+                return Err(format!(
+                    "stage `{stage}`: side must be at least 32 and epochs at least 1"
+                ));
+            }
+            Ok((side, epochs))
+        })
+        .collect()
+}
+
+fn parse_range(text: &str) -> std::result::Result<(f32, f32), String> {
+    let (lo, hi) = text.split_once(':').ok_or(format!("`{text}` is not MIN:MAX"))?;
+    let lo: f32 = lo.trim().parse().map_err(|_| format!("bad number `{lo}`"))?;
+    let hi: f32 = hi.trim().parse().map_err(|_| format!("bad number `{hi}`"))?;
+    if lo > hi {
+        return Err(format!("{lo} is above {hi}"));
+    }
+    Ok((lo, hi))
+}
+
+impl AugmentArgs {
+    fn image(&self) -> Option<AugmentConfig> {
+        (self.augment || self.freq_masks + self.time_masks > 0).then(|| {
+            let geometric = self.augment;
+            AugmentConfig {
+                rotate: if geometric { self.rotate } else { 0.0 },
+                zoom_min: 1.0,
+                zoom_max: if geometric { self.zoom } else { 1.0 },
+                shift: if geometric { self.shift } else { 0.0 },
+                brightness: if geometric { self.brightness } else { 0.0 },
+                contrast: if geometric { self.contrast } else { 0.0 },
+                freq_masks: self.freq_masks,
+                freq_mask_width: self.freq_mask_width,
+                time_masks: self.time_masks,
+                time_mask_width: self.time_mask_width,
+                mixup_alpha: (geometric && self.mixup > 0.0).then_some(self.mixup),
+            }
+        })
+    }
+
+    fn audio(&self) -> AudioAugment {
+        AudioAugment {
+            gain_db: self.audio_gain,
+            shift_s: self.audio_shift,
+            noise_snr_db: self.audio_noise,
+            speeds: self.audio_speed.clone(),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -66,12 +181,21 @@ pub struct TrainArgs {
     /// ResNet input image side (the log-mel image is resized to it).
     #[arg(long, default_value_t = 128)]
     image_size: usize,
+    /// ImageNet-pretrained ResNet34: a torchvision state dict (.pth) or the .bpk written by
+    /// `emovox import-weights`. The 1000-class head is replaced by an 8-class one.
+    #[arg(long)]
+    pretrained: Option<PathBuf>,
+    /// With --pretrained: epochs that train only the new head before fine-tuning all layers.
+    #[arg(long, default_value_t = 0)]
+    freeze_epochs: usize,
     /// Clip length in seconds for the networks (centre crop / zero pad after silence trimming).
     #[arg(long, default_value_t = 4.0)]
     duration: f32,
     /// SVM soft-margin C.
     #[arg(long, default_value_t = 1.0)]
     svm_c: f64,
+    #[command(flatten)]
+    augment: AugmentArgs,
     #[command(flatten)]
     features: FeatureArgs,
     #[command(flatten)]
@@ -181,11 +305,16 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
             lr_decay: args.lr_decay,
             patience: args.patience,
             seed: args.seed,
+            augment: args.augment.image(),
+            audio_augment: args.augment.audio(),
+            progressive: args.augment.progressive.clone().unwrap_or_default(),
+            freeze_epochs: args.freeze_epochs,
         },
         net: NetParams {
             hidden: args.hidden,
             dropout: args.dropout,
             image_size: args.image_size,
+            pretrained: args.pretrained.clone(),
         },
         svm: SvmConfig {
             c: args.svm_c,

@@ -24,6 +24,8 @@ pub enum Shader {
     Db,
     Mfcc,
     Warp,
+    Mask,
+    Mixup,
 }
 
 impl Shader {
@@ -34,6 +36,8 @@ impl Shader {
             Shader::Db => include_str!("../../shaders/db.wgsl"),
             Shader::Mfcc => include_str!("../../shaders/mfcc.wgsl"),
             Shader::Warp => include_str!("../../shaders/warp.wgsl"),
+            Shader::Mask => include_str!("../../shaders/mask.wgsl"),
+            Shader::Mixup => include_str!("../../shaders/mixup.wgsl"),
         }
     }
 }

@@ -2,13 +2,16 @@
 //! [`resnet`], which run on whichever device their tensors live on (wgpu GPU or flex CPU).
 
 pub mod bilstm;
+pub mod import;
 pub mod resnet;
 pub mod svm;
 
-use crate::augment::{Warp, warp};
+use crate::augment::{BatchAugment, Warp, mask, mixup, warp};
+use crate::error::{Error, Result};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 pub use bilstm::BiLstmNet;
 pub use resnet::ResNet;
@@ -50,6 +53,9 @@ pub struct NetConfig {
     /// Per-mel-band mean and std of the training log-mels (BiLSTM input normalisation).
     pub band_mean: Vec<f32>,
     pub band_std: Vec<f32>,
+    /// Pretrained backbone weights (ResNet34: a torchvision `.pth`, or the `.bpk` written by
+    /// `emovox import-weights`); the classifier head is always trained afresh.
+    pub pretrained: Option<PathBuf>,
 }
 
 /// ImageNet channel statistics (the pretrained backbones expect them).
@@ -74,6 +80,38 @@ impl Network {
         }
     }
 
+    /// The network a training run starts from: fresh, or a pretrained backbone with a new head.
+    pub fn initialise(cfg: &NetConfig, device: &Device) -> Result<Network> {
+        let Some(path) = &cfg.pretrained else {
+            return Ok(Network::new(cfg, device));
+        };
+        if cfg.kind != ModelKind::Resnet34 {
+            return Err(Error::Config(format!(
+                "pretrained weights are for resnet34, not {}",
+                cfg.kind.name()
+            )));
+        }
+        Ok(Network::ResNet(
+            load_resnet34(path, device)?.with_head(cfg.classes, device),
+        ))
+    }
+
+    /// Freezes everything but the classifier head (weights and BatchNorm statistics).
+    pub fn freeze_backbone(self) -> Network {
+        match self {
+            Network::ResNet(r) => Network::ResNet(ResNet {
+                conv1: r.conv1.freeze(),
+                bn1: r.bn1.freeze(),
+                layer1: r.layer1.freeze(),
+                layer2: r.layer2.freeze(),
+                layer3: r.layer3.freeze(),
+                layer4: r.layer4.freeze(),
+                ..r
+            }),
+            other => other,
+        }
+    }
+
     /// Logits [batch, classes] for prepared inputs (see [`prepare_input`]).
     pub fn forward(&self, input: NetInput) -> Tensor<2> {
         match (self, input) {
@@ -82,6 +120,24 @@ impl Network {
             _ => unreachable!("prepare_input builds the input the network kind takes"),
         }
     }
+}
+
+/// An ImageNet ResNet34 (1000-class head) from a torchvision `.pth`/`.pt` state dict or from
+/// the burnpack `emovox import-weights` writes.
+pub fn load_resnet34(path: &Path, device: &Device) -> Result<ResNet> {
+    let torch = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("pth") || e.eq_ignore_ascii_case("pt"));
+    if torch {
+        return import::import_resnet34(path, import::IMAGENET_CLASSES, device);
+    }
+    ResNet::resnet34(import::IMAGENET_CLASSES, device)
+        .try_load_file(path)
+        .map_err(|e| Error::Weights {
+            path: path.into(),
+            reason: e.to_string(),
+        })
 }
 
 /// A network input: frames for sequence models, a 3-channel image for CNNs.
@@ -100,34 +156,52 @@ impl NetInput {
     }
 }
 
-/// Turns log-mels [batch, n_mels, frames] (dB) into the network's input on the same device.
-/// BiLSTM: per-band standardisation, [batch, frames, n_mels]. ResNet: per-clip min-max to
-/// [0, 1], warp to image_size^2 (identity = resize; augmentation passes random warps), three
-/// channels with ImageNet normalisation.
-pub fn prepare_input(cfg: &NetConfig, log_mel: Tensor<3>, warps: Option<&[Warp]>) -> NetInput {
+/// Turns log-mels [batch, n_mels, frames] (dB) and one-hot targets into the network's input
+/// and (possibly mixed) targets, on the same device.
+/// BiLSTM: per-band standardisation, masks, mixup; frames-first [batch, frames, n_mels].
+/// ResNet: per-clip min-max to [0, 1], warp to `image_size`^2 (identity = resize; training
+/// passes random warps), masks, mixup, three channels with ImageNet normalisation.
+pub fn prepare_input(
+    cfg: &NetConfig,
+    log_mel: Tensor<3>,
+    targets: Tensor<2>,
+    image_size: usize,
+    augment: Option<&BatchAugment>,
+) -> (NetInput, Tensor<2>) {
     let device = log_mel.device();
     let [batch, n_mels, _] = log_mel.dims();
+    let finish = |x: Tensor<3>, targets: Tensor<2>| -> (Tensor<3>, Tensor<2>) {
+        let x = match augment.and_then(|a| a.masks.as_ref()) {
+            Some(m) => mask(x, m, 0.0),
+            None => x,
+        };
+        match augment.and_then(|a| a.mixup.as_ref()) {
+            Some(mix) => (mixup(x, mix), mixup(targets, mix)),
+            None => (x, targets),
+        }
+    };
     match cfg.kind {
         ModelKind::Bilstm => {
             let mean = Tensor::<1>::from_data(TensorData::new(cfg.band_mean.clone(), [n_mels]), &device)
                 .reshape([1, n_mels, 1]);
             let std = Tensor::<1>::from_data(TensorData::new(cfg.band_std.clone(), [n_mels]), &device)
                 .reshape([1, n_mels, 1]);
-            NetInput::Sequence(((log_mel - mean) / std).swap_dims(1, 2))
+            let (x, targets) = finish((log_mel - mean) / std, targets);
+            (NetInput::Sequence(x.swap_dims(1, 2)), targets)
         }
         _ => {
             let lo = log_mel.clone().min_dim(1).min_dim(2);
             let hi = log_mel.clone().max_dim(1).max_dim(2);
             let unit = (log_mel - lo.clone()) / (hi - lo).clamp_min(1e-6);
             let identity = vec![Warp::identity(0.0); batch];
-            let side = cfg.image_size;
-            let image = warp(unit, warps.unwrap_or(&identity), [side, side]);
+            let warps = augment.map_or(identity.as_slice(), |a| a.warps.as_slice());
+            let (image, targets) = finish(warp(unit, warps, [image_size, image_size]), targets);
             let mean =
                 Tensor::<1>::from_data(TensorData::new(IMAGENET_MEAN.to_vec(), [3]), &device).reshape([1, 3, 1, 1]);
             let std =
                 Tensor::<1>::from_data(TensorData::new(IMAGENET_STD.to_vec(), [3]), &device).reshape([1, 3, 1, 1]);
             let rgb = image.unsqueeze_dim::<4>(1).repeat_dim(1, 3);
-            NetInput::Image((rgb - mean) / std)
+            (NetInput::Image((rgb - mean) / std), targets)
         }
     }
 }

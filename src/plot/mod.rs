@@ -62,7 +62,8 @@ pub struct Heatmap<'a> {
     pub y_tick: &'a dyn Fn(f64) -> String,
     /// Colour scale limits; `None` = the data's min and max.
     pub limits: Option<(f32, f32)>,
-    pub colorbar_label: &'a str,
+    /// Colour bar title; `None` draws no colour bar (grids).
+    pub colorbar: Option<&'a str>,
 }
 
 /// Draws a heatmap into `area` (used alone or in grids).
@@ -77,7 +78,8 @@ pub fn draw_heatmap<DB: DrawingBackend>(
             .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)))
     });
     let span = (hi - lo).max(1e-12) as f64;
-    let (main, bar) = area.split_horizontally(area.dim_in_pixel().0.saturating_sub(90));
+    let bar_width = if h.colorbar.is_some() { 90 } else { 0 };
+    let (main, bar) = area.split_horizontally(area.dim_in_pixel().0.saturating_sub(bar_width));
     let mut chart = ChartBuilder::on(&main)
         .caption(h.title, ("sans-serif", 18))
         .margin(8)
@@ -108,7 +110,9 @@ pub fn draw_heatmap<DB: DrawingBackend>(
         .label_style(("sans-serif", 13))
         .draw()
         .map_err(|e| e.to_string())?;
-    // Colour bar.
+    let Some(colorbar_label) = h.colorbar else {
+        return Ok(());
+    };
     let mut cb = ChartBuilder::on(&bar)
         .margin_top(36)
         .margin_bottom(48)
@@ -127,7 +131,7 @@ pub fn draw_heatmap<DB: DrawingBackend>(
         .disable_mesh()
         .disable_x_axis()
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc(h.colorbar_label)
+        .y_desc(colorbar_label)
         .label_style(("sans-serif", 12))
         .draw()
         .map_err(|e| e.to_string())?;
@@ -139,6 +143,18 @@ pub fn heatmap_png(path: &Path, h: &Heatmap, size: (u32, u32)) -> Result<()> {
     let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     draw_heatmap(&root, h).map_err(|e| plot_err(path, e))?;
+    root.present().map_err(|e| plot_err(path, e))
+}
+
+/// Several heatmaps in a grid of `columns` columns (e.g. augmented versions of one clip).
+pub fn heatmap_grid_png(path: &Path, maps: &[Heatmap], columns: usize, tile: (u32, u32)) -> Result<()> {
+    let columns = columns.max(1);
+    let rows = maps.len().div_ceil(columns);
+    let root = BitMapBackend::new(path, (tile.0 * columns as u32, tile.1 * rows as u32)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
+    for (area, map) in root.split_evenly((rows, columns)).iter().zip(maps) {
+        draw_heatmap(area, map).map_err(|e| plot_err(path, e))?;
+    }
     root.present().map_err(|e| plot_err(path, e))
 }
 

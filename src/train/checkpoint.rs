@@ -46,10 +46,10 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     })
 }
 
-/// Saves network weights (burnpack, parameter ids included) atomically.
-pub fn save_network(path: &Path, network: &Network) -> Result<()> {
+/// Saves a module's weights (burnpack, parameter ids included) atomically.
+pub fn save_module<M: Module>(path: &Path, module: &M) -> Result<()> {
     let tmp = tmp_path(path);
-    network.clone().save_file(&tmp).map_err(|e| weights_err(path, e))?;
+    module.clone().save_file(&tmp).map_err(|e| weights_err(path, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 

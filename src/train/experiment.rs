@@ -49,6 +49,8 @@ pub struct NetParams {
     pub hidden: usize,
     pub dropout: f64,
     pub image_size: usize,
+    /// Pretrained ResNet34 weights (`.pth` or imported `.bpk`).
+    pub pretrained: Option<PathBuf>,
 }
 
 impl Default for NetParams {
@@ -57,6 +59,7 @@ impl Default for NetParams {
             hidden: 128,
             dropout: 0.3,
             image_size: 128,
+            pretrained: None,
         }
     }
 }
@@ -261,6 +264,11 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
         kind => {
             let features = log_mel_tensor(&compute, &data.audio, &cfg.features)?;
             let [_, n_mels, _] = features.dims();
+            let audio = std::sync::Arc::new(data.audio.clone());
+            // The size the final epochs train at is the size the model is evaluated at.
+            let image_size = cfg
+                .train
+                .image_size_at(cfg.train.total_epochs().saturating_sub(1), cfg.net.image_size);
             for (name, split, seed) in &repeats {
                 let dir = out.join(name);
                 let (band_mean, band_std) = band_stats(&features, &split.train)?;
@@ -270,9 +278,10 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                     n_mels,
                     hidden: cfg.net.hidden,
                     dropout: cfg.net.dropout,
-                    image_size: cfg.net.image_size,
+                    image_size,
                     band_mean,
                     band_std,
+                    pretrained: cfg.net.pretrained.clone(),
                 };
                 if parameters.is_none() {
                     let count = Network::new(&net, &compute.device).num_params();
@@ -281,7 +290,11 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                 }
                 std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
                 write_json(&dir.join("net.json"), &net)?;
-                let batcher = Batcher::new(features.clone(), labels.clone(), net.clone());
+                let mut batcher = Batcher::new(features.clone(), labels.clone(), net.clone()).with_audio(
+                    audio.clone(),
+                    cfg.features.clone(),
+                    compute.clone(),
+                );
                 let train_cfg = TrainConfig {
                     seed: *seed,
                     ..cfg.train.clone()
@@ -292,8 +305,14 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                     split.val.len(),
                     split.test.len()
                 );
-                let fitted = fit(&net, &train_cfg, &batcher, &split.train, &split.val, &dir, resume)?;
-                let (_, predicted, _) = evaluate(&fitted.network, &batcher, &split.test, train_cfg.batch_size)?;
+                let fitted = fit(&net, &train_cfg, &mut batcher, &split.train, &split.val, &dir, resume)?;
+                let (_, predicted, _) = evaluate(
+                    &fitted.network,
+                    &batcher,
+                    &split.test,
+                    train_cfg.batch_size,
+                    net.image_size,
+                )?;
                 let truth: Vec<usize> = split.test.iter().map(|&i| labels[i]).collect();
                 let metrics = Metrics::compute(&truth, &predicted, &names);
                 write_json(&dir.join("history.json"), &fitted.state.history)?;
@@ -530,9 +549,10 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>) -> Result<EvalRepo
                 let net: NetConfig = read_json(&dir.join("net.json"))?;
                 let network =
                     super::checkpoint::load_network(&dir.join("best.bpk"), Network::new(&net, &compute.device))?;
+                let image_size = net.image_size;
                 let batcher = Batcher::new(features.clone(), labels.clone(), net);
                 let test = test_rows(&r.name)?;
-                let (_, predicted, _) = evaluate(&network, &batcher, &test, cfg.train.batch_size)?;
+                let (_, predicted, _) = evaluate(&network, &batcher, &test, cfg.train.batch_size, image_size)?;
                 let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
                 repeats.push(RepeatResult {
                     metrics: Metrics::compute(&truth, &predicted, &names),

@@ -3,7 +3,7 @@
 //! exact resumption. Randomness (initial weights, batch order, dropout) is re-seeded from
 //! (seed, epoch) at every epoch, so a resumed run retraces an uninterrupted one.
 
-use super::checkpoint::{load_network, load_optimizer, read_json, save_network, save_optimizer, write_json};
+use super::checkpoint::{load_network, load_optimizer, read_json, save_module, save_optimizer, write_json};
 use super::{Batcher, TrainConfig};
 use crate::error::Result;
 use crate::gpu::to_host;
@@ -84,11 +84,12 @@ pub fn evaluate(
     batcher: &Batcher,
     rows: &[usize],
     batch_size: usize,
+    image_size: usize,
 ) -> Result<(f64, Vec<usize>, Vec<Vec<f32>>)> {
     let model = network.valid();
     let (mut loss_sum, mut predictions, mut probabilities) = (0.0, Vec::new(), Vec::new());
     for chunk in rows.chunks(batch_size.max(1)) {
-        let (input, targets) = batcher.batch(chunk);
+        let (input, targets) = batcher.batch(chunk, image_size);
         let logits = model.forward(input);
         let loss = to_host(soft_cross_entropy(logits.clone(), targets))?[0] as f64;
         loss_sum += loss * chunk.len() as f64;
@@ -112,7 +113,7 @@ fn accuracy(predictions: &[usize], labels: &[usize]) -> f64 {
 pub fn fit(
     net_cfg: &NetConfig,
     cfg: &TrainConfig,
-    batcher: &Batcher,
+    batcher: &mut Batcher,
     train: &[usize],
     val: &[usize],
     dir: &Path,
@@ -128,7 +129,11 @@ pub fn fit(
     let device = batcher.device().clone();
     let train_device = device.clone().autodiff();
     train_device.seed(cfg.seed);
-    let mut network = Network::new(net_cfg, &train_device);
+    let mut network = if resume && state_path.exists() {
+        Network::new(net_cfg, &train_device)
+    } else {
+        Network::initialise(net_cfg, &train_device)?
+    };
     let mut optimizer: ModuleOptimizer = AdamConfig::new().init();
     let mut state = FitState::default();
     if resume && state_path.exists() {
@@ -138,7 +143,8 @@ pub fn fit(
             optimizer = load_optimizer(&optim_path, optimizer)?;
         }
     }
-    if state.stopped_early || state.epochs_done >= cfg.epochs {
+    let epochs = cfg.total_epochs();
+    if state.stopped_early || state.epochs_done >= epochs {
         let best = if best_path.exists() { &best_path } else { &last_path };
         return Ok(Fitted {
             network: load_network(best, network)?,
@@ -146,18 +152,25 @@ pub fn fit(
         });
     }
 
-    let labels = batcher.labels();
+    let labels = batcher.labels().to_vec();
     let mut since_best = state.history.len().saturating_sub(state.best_epoch);
-    for epoch in state.epochs_done..cfg.epochs {
+    for epoch in state.epochs_done..epochs {
         let started = Instant::now();
+        let side = cfg.image_size_at(epoch, net_cfg.image_size);
+        batcher.begin_epoch(&cfg.audio_augment, cfg.seed, epoch, train)?;
+        network = if epoch < cfg.freeze_epochs {
+            network.freeze_backbone()
+        } else {
+            network.unfreeze()
+        };
         let lr = cfg.lr * cfg.lr_decay.powi(epoch as i32);
         train_device.seed(cfg.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
         let mut order = train.to_vec();
         rng::shuffle(&mut order, &mut rng::seeded(cfg.seed, 1_000 + epoch as u64));
-        let pb = progress::bar(order.len(), &format!("epoch {}/{}", epoch + 1, cfg.epochs));
+        let pb = progress::bar(order.len(), &format!("epoch {}/{epochs}", epoch + 1));
         let (mut loss_sum, mut predictions, mut seen_labels) = (0.0, Vec::new(), Vec::new());
-        for chunk in order.chunks(cfg.batch_size) {
-            let (input, targets) = batcher.batch(chunk);
+        for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
+            let (input, targets) = batcher.train_batch(chunk, side, cfg, epoch, step);
             let logits = network.forward(input.autodiff());
             let loss = soft_cross_entropy(logits.clone(), targets.autodiff());
             let loss_value = to_host(loss.clone().inner())?[0] as f64;
@@ -167,13 +180,18 @@ pub fn fit(
             predictions.extend(argmax_rows(logits.inner())?);
             seen_labels.extend(chunk.iter().map(|&i| labels[i]));
             pb.inc(chunk.len() as u64);
-            pb.set_message(format!("loss {:.3}", loss_sum / seen_labels.len() as f64));
+            let correct = predictions.iter().zip(&seen_labels).filter(|(p, l)| p == l).count();
+            pb.set_message(format!(
+                "loss {:.3} acc {:.3}",
+                loss_sum / seen_labels.len() as f64,
+                correct as f64 / seen_labels.len() as f64
+            ));
         }
         pb.finish_and_clear();
         let (val_loss, val_accuracy) = if val.is_empty() {
             (None, None)
         } else {
-            let (loss, preds, _) = evaluate(&network, batcher, val, cfg.batch_size)?;
+            let (loss, preds, _) = evaluate(&network, batcher, val, cfg.batch_size, side)?;
             let val_labels: Vec<usize> = val.iter().map(|&i| labels[i]).collect();
             (Some(loss), Some(accuracy(&preds, &val_labels)))
         };
@@ -189,7 +207,7 @@ pub fn fit(
         progress::note(
             &pb,
             &format!(
-                "epoch {:>3}  lr {:.2e}  train loss {:.4} acc {:.3}  val loss {} acc {}  ({:.1} s)",
+                "epoch {:>3}  size {side:>3}  lr {:.2e}  train loss {:.4} acc {:.3}  val loss {} acc {}  ({:.1} s)",
                 record.epoch,
                 lr,
                 record.train_loss,
@@ -207,14 +225,14 @@ pub fn fit(
         if improved {
             state.best_epoch = epoch + 1;
             state.best_val_loss = val_loss;
-            save_network(&best_path, &network)?;
+            save_module(&best_path, &network)?;
             since_best = 0;
         } else {
             since_best += 1;
         }
         state.history.push(record);
         state.epochs_done = epoch + 1;
-        save_network(&last_path, &network)?;
+        save_module(&last_path, &network)?;
         save_optimizer(&optim_path, &optimizer)?;
         write_json(&state_path, &state)?;
         if cfg.patience.is_some_and(|p| since_best >= p) {
