@@ -7,10 +7,11 @@
 //   1 out    [batch, frames, n_bins] f32, n_bins = n/2 + 1
 //   2 params u32 array:
 //       [0] batch [1] len [2] hop [3] frames [4] center (0/1) [5] pad_mode (0 zeros, 1 reflect)
-//       [6] power (1 or 2) [7] log2(n)
-//       [8 .. 8+n)            window w[i] (f32 bits), already zero-padded to n
-//       [8+n .. 8+n+n)        twiddles: cos, -sin of 2*pi*m/n for m in 0..n/2 (f32 bits, pairs)
-// Math: frame t of clip b reads x[t*hop + i - c] for i in 0..n, c = n/2 if center else 0, with
+//       [6] power (1 or 2) [7] log2(n) [8] pre-emphasis on (0/1) [9] pre-emphasis c (f32 bits)
+//       [10 .. 10+n)          window w[i] (f32 bits), already zero-padded to n
+//       [10+n .. 10+n+n)      twiddles: cos, -sin of 2*pi*m/n for m in 0..n/2 (f32 bits, pairs)
+// Math: the framed signal is x, or with pre-emphasis e[j] = x[j+1] - c x[j] (len - 1 samples).
+// Frame t of clip b reads it at t*hop + i - c0 for i in 0..n, c0 = n/2 if center else 0, with
 // out-of-range samples 0 (zeros) or mirrored without edge repeat (reflect); X = FFT(w * frame);
 // out = |X_k|^2 (power 2) or |X_k| (power 1) for k in 0..=n/2.
 // n = {{ n }} is a compile-time constant (power of two); tables come from the CPU in f64->f32.
@@ -29,8 +30,19 @@ fn bit_reverse(i: u32, bits: u32) -> u32 {
     return reverseBits(i) >> (32u - bits);
 }
 
-fn sample(b: u32, s: i32, len: u32, reflect: bool) -> f32 {
-    let l = i32(len);
+fn signal(b: u32, j: u32, len: u32, pre: bool, c: f32) -> f32 {
+    if (pre) {
+        return audio[b * len + j + 1u] - c * audio[b * len + j];
+    }
+    return audio[b * len + j];
+}
+
+// Sample s of clip b's framed signal (length l after pre-emphasis), padded as configured.
+fn sample(b: u32, s: i32, len: u32, reflect: bool, pre: bool, c: f32) -> f32 {
+    var l = i32(len);
+    if (pre) {
+        l = l - 1;
+    }
     var j = s;
     if (reflect) {
         if (l <= 1) {
@@ -45,7 +57,7 @@ fn sample(b: u32, s: i32, len: u32, reflect: bool) -> f32 {
     } else if (j < 0 || j >= l) {
         return 0.0;
     }
-    return audio[b * len + u32(j)];
+    return signal(b, u32(j), len, pre, c);
 }
 
 @compute @workgroup_size({{ wg }})
@@ -60,6 +72,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let reflect = params[5] == 1u;
     let power = params[6];
     let bits = params[7];
+    let pre = params[8] == 1u;
+    let coef = bitcast<f32>(params[9]);
     if (b >= batch || t >= frames) {
         return;
     }
@@ -69,7 +83,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     // Load windowed frame in bit-reversed order.
     for (var i = lid; i < N; i = i + WG) {
-        let x = sample(b, offset + i32(i), len, reflect) * bitcast<f32>(params[8u + i]);
+        let x = sample(b, offset + i32(i), len, reflect, pre, coef) * bitcast<f32>(params[10u + i]);
         let r = bit_reverse(i, bits);
         re[r] = x;
         im[r] = 0.0;
@@ -86,7 +100,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let k = j % half;
             let i0 = (j / half) * 2u * half + k;
             let i1 = i0 + half;
-            let tw = 8u + N + 2u * (k * stride);
+            let tw = 10u + N + 2u * (k * stride);
             let c = bitcast<f32>(params[tw]);
             let s = bitcast<f32>(params[tw + 1u]);
             let tr = c * re[i1] - s * im[i1];

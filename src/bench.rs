@@ -8,7 +8,7 @@ use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::features::{CpuFrontEnd, FeatureConfig, GpuFrontEnd, pad_batch};
 use crate::gpu::{Compute, DeviceInfo};
-use crate::models::{ModelKind, NetConfig, Network, prepare_input};
+use crate::models::{CNN_WIDTH, ModelKind, NetConfig, Network, prepare_input};
 use crate::train::{one_hot, soft_cross_entropy};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor, TensorData};
@@ -165,7 +165,7 @@ pub fn train_steps(
         kind,
         classes: 8,
         n_mels,
-        hidden: 128,
+        hidden: if kind == ModelKind::Cnn { CNN_WIDTH } else { 128 },
         dropout: 0.3,
         image_size: 128,
         band_mean: vec![-40.0; n_mels],

@@ -15,7 +15,9 @@ pub mod features;
 pub mod gpu;
 pub mod models;
 pub mod plot;
+pub mod predict;
 pub mod progress;
+pub mod reproduce;
 pub mod rng;
 pub mod train;
 

@@ -84,11 +84,11 @@ pub fn run(command: BenchCommand) -> Result<ExitCode> {
 }
 
 fn features(args: FeatureBenchArgs) -> Result<ExitCode> {
-    let cfg = if args.librosa {
+    let cfg = args.features.apply(if args.librosa {
         FeatureConfig::librosa_default()
     } else {
-        args.features.config()
-    };
+        FeatureConfig::default()
+    });
     let gpu = match args.paths {
         Paths::Cpu => None,
         Paths::Gpu => Some(Compute::wgpu()?),

@@ -40,7 +40,7 @@ struct Output {
 }
 
 pub fn run(args: FeaturesArgs) -> Result<ExitCode> {
-    let cfg = args.features.config();
+    let cfg = args.features.apply(emovox::features::FeatureConfig::default());
     cfg.validate()?;
     let audio = decode_file(&args.file)?;
     let samples = resample(&audio.samples, audio.sample_rate, cfg.sample_rate)?;

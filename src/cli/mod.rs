@@ -5,6 +5,8 @@ mod bench;
 mod corpus;
 mod features;
 mod info;
+mod predict;
+mod reproduce;
 mod train;
 mod weights;
 
@@ -32,10 +34,16 @@ enum Command {
     Features(features::FeaturesArgs),
     /// Draw a clip's log-mel image and randomly augmented versions of it (PNG grid).
     Augment(augment::AugmentCliArgs),
+    /// Predict the emotion of audio files or folders (table, JSON, CSV, timeline PNG).
+    Predict(Box<predict::PredictArgs>),
+    /// Copy a trained run into a self-contained model directory for `predict --model`.
+    ExportModel(predict::ExportArgs),
     /// Train and test a model (SVM, BiLSTM, ResNet34) over seeds or speaker folds.
     Train(Box<train::TrainArgs>),
     /// Re-score a finished run from its saved models.
     Eval(train::EvalArgs),
+    /// Run the paper's Table 1 (all five rows, random and speaker protocols) into reproduce.md.
+    Reproduce(reproduce::ReproduceArgs),
     /// Convert a PyTorch state dict (torchvision ResNet34) to Burn weights, checking every tensor.
     ImportWeights(weights::ImportArgs),
     /// Benchmarks: front-end and training throughput per device.
@@ -43,32 +51,36 @@ enum Command {
     Bench(bench::BenchCommand),
 }
 
-/// Front-end parameters shared by the commands that compute features.
+/// Front-end parameters shared by the commands that compute features; each overrides the
+/// front end the command or model would otherwise use (16 kHz, n_fft 1024, hop 256, 128 mels;
+/// EfficientAT's own for `--model efficientat`).
 #[derive(Args, Debug, Clone)]
 pub struct FeatureArgs {
     /// Pipeline sample rate in Hz.
-    #[arg(long, default_value_t = 16_000)]
-    pub sample_rate: u32,
-    /// FFT size (a power of two up to 2048 for the GPU kernels).
-    #[arg(long, default_value_t = 1024)]
-    pub n_fft: usize,
+    #[arg(long)]
+    pub sample_rate: Option<u32>,
+    /// FFT size (a power of two up to 2048 for the GPU kernels); also the window length.
+    #[arg(long)]
+    pub n_fft: Option<usize>,
     /// Hop between frames in samples.
-    #[arg(long, default_value_t = 256)]
-    pub hop: usize,
+    #[arg(long)]
+    pub hop: Option<usize>,
     /// Number of mel bands.
-    #[arg(long, default_value_t = 128)]
-    pub n_mels: usize,
+    #[arg(long)]
+    pub n_mels: Option<usize>,
 }
 
 impl FeatureArgs {
-    pub fn config(&self) -> FeatureConfig {
+    /// `base` with the given flags applied.
+    pub fn apply(&self, base: FeatureConfig) -> FeatureConfig {
+        let n_fft = self.n_fft.unwrap_or(base.n_fft);
         FeatureConfig {
-            sample_rate: self.sample_rate,
-            n_fft: self.n_fft,
-            hop: self.hop,
-            win_length: self.n_fft,
-            n_mels: self.n_mels,
-            ..FeatureConfig::default()
+            sample_rate: self.sample_rate.unwrap_or(base.sample_rate),
+            n_fft,
+            win_length: if self.n_fft.is_some() { n_fft } else { base.win_length },
+            hop: self.hop.unwrap_or(base.hop),
+            n_mels: self.n_mels.unwrap_or(base.n_mels),
+            ..base
         }
     }
 }
@@ -88,10 +100,13 @@ pub fn run() -> Result<ExitCode> {
         Command::Info(a) => info::run(a),
         Command::Features(a) => features::run(a),
         Command::Augment(a) => augment::run(a),
+        Command::Predict(a) => predict::run(*a),
+        Command::ExportModel(a) => predict::export(a),
         Command::Train(a) => train::run_train(*a),
         Command::Eval(a) => train::run_eval(a),
         Command::Bench(c) => bench::run(c),
         Command::ImportWeights(a) => weights::run(a),
+        Command::Reproduce(a) => reproduce::run(a),
     }
 }
 

@@ -3,10 +3,10 @@
 use super::{DeviceArgs, FeatureArgs, print_json};
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
-use emovox::audio::ClipConfig;
 use emovox::augment::{AudioAugment, AugmentConfig};
 use emovox::eval::{Metrics, Summary};
 use emovox::models::{ModelKind, SvmConfig};
+use emovox::reproduce::paper_row;
 use emovox::train::TrainConfig;
 use emovox::train::experiment::{self, ExperimentConfig, NetParams, Protocol, RepeatResult};
 use std::path::PathBuf;
@@ -173,9 +173,10 @@ pub struct TrainArgs {
     /// Stop after this many epochs without a lower validation loss.
     #[arg(long)]
     patience: Option<usize>,
-    /// BiLSTM hidden units per direction.
-    #[arg(long, default_value_t = 128)]
-    hidden: usize,
+    /// BiLSTM hidden units per direction (default 128), or the CNN's first-block width
+    /// (default 16).
+    #[arg(long)]
+    hidden: Option<usize>,
     #[arg(long, default_value_t = 0.3)]
     dropout: f64,
     /// ResNet input image side (the log-mel image is resized to it).
@@ -203,6 +204,9 @@ pub struct TrainArgs {
     /// Run directory (default runs/<model>-<protocol>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Run only the first N repeats (seeds or folds) of the protocol, for quick checks.
+    #[arg(long)]
+    max_repeats: Option<usize>,
     /// Continue an interrupted run in --out from its last checkpoint.
     #[arg(long)]
     resume: bool,
@@ -222,15 +226,6 @@ pub struct EvalArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
-}
-
-/// The paper's Table 1 (accuracy, macro-F1) for the rows emovox reproduces.
-pub fn paper_numbers(model: ModelKind) -> (f64, f64) {
-    match model {
-        ModelKind::Svm => (0.517, 0.509),
-        ModelKind::Bilstm => (0.528, 0.497),
-        ModelKind::Resnet34 => (0.458, 0.426),
-    }
 }
 
 fn print_results(title: &str, repeats: &[RepeatResult], summary: &Summary, pooled: &Metrics) {
@@ -275,69 +270,66 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     if args.seeds == 0 || args.epochs == 0 || args.batch_size == 0 {
         bail!("--seeds, --epochs and --batch-size must be at least 1");
     }
-    let protocol_name = match protocol {
-        Protocol::Random { .. } => "random",
-        Protocol::Speaker { .. } => "speaker",
-        Protocol::File { .. } => "file",
+    let mut cfg = ExperimentConfig::new(args.data.clone(), args.model, protocol);
+    let features = args.features.apply(cfg.features.clone());
+    features.validate()?;
+    cfg.seeds = (args.seed..args.seed + args.seeds).collect();
+    cfg.clip.sample_rate = features.sample_rate;
+    if cfg.clip.duration.is_some() {
+        cfg.clip.duration = Some(args.duration);
+    }
+    cfg.features = features;
+    cfg.train = TrainConfig {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        lr: args.lr,
+        lr_decay: args.lr_decay,
+        patience: args.patience,
+        seed: args.seed,
+        augment: args.augment.image(),
+        audio_augment: args.augment.audio(),
+        progressive: args.augment.progressive.clone().unwrap_or_default(),
+        freeze_epochs: args.freeze_epochs,
     };
+    cfg.net = NetParams {
+        hidden: args.hidden.unwrap_or(cfg.net.hidden),
+        dropout: args.dropout,
+        image_size: args.image_size,
+        pretrained: args.pretrained.clone(),
+    };
+    cfg.svm = SvmConfig {
+        c: args.svm_c,
+        gamma: None,
+    };
+    cfg.device = args.device.device;
+    cfg.max_repeats = args.max_repeats;
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("runs/{}-{protocol_name}", args.model.name())));
-    let features = args.features.config();
-    features.validate()?;
-    let cfg = ExperimentConfig {
-        data: args.data.clone(),
-        model: args.model,
-        protocol,
-        seeds: (args.seed..args.seed + args.seeds).collect(),
-        clip: ClipConfig {
-            sample_rate: features.sample_rate,
-            // The SVM averages MFCCs over the whole (trimmed) utterance; networks need one length.
-            duration: (args.model != ModelKind::Svm).then_some(args.duration),
-            trim_db: Some(40.0),
-        },
-        features,
-        train: TrainConfig {
-            epochs: args.epochs,
-            batch_size: args.batch_size,
-            lr: args.lr,
-            lr_decay: args.lr_decay,
-            patience: args.patience,
-            seed: args.seed,
-            augment: args.augment.image(),
-            audio_augment: args.augment.audio(),
-            progressive: args.augment.progressive.clone().unwrap_or_default(),
-            freeze_epochs: args.freeze_epochs,
-        },
-        net: NetParams {
-            hidden: args.hidden,
-            dropout: args.dropout,
-            image_size: args.image_size,
-            pretrained: args.pretrained.clone(),
-        },
-        svm: SvmConfig {
-            c: args.svm_c,
-            gamma: None,
-        },
-        device: args.device.device,
-    };
+        .unwrap_or_else(|| PathBuf::from(format!("runs/{}-{}", args.model.name(), cfg.protocol_name())));
     let result = experiment::run(&cfg, &out, args.resume)?;
     if args.json {
         print_json(&result)?;
-    } else {
-        let (acc, f1) = paper_numbers(args.model);
-        print_results(
-            &format!(
-                "{} on the {protocol_name} protocol (run directory {})",
-                args.model.name(),
-                out.display()
-            ),
-            &result.repeats,
-            &result.summary,
-            &result.pooled,
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_results(
+        &format!(
+            "{} on the {} protocol (run directory {})",
+            args.model.name(),
+            cfg.protocol_name(),
+            out.display()
+        ),
+        &result.repeats,
+        &result.summary,
+        &result.pooled,
+    );
+    if let Some(row) = paper_row(&cfg)
+        && let (Some(accuracy), Some(f1)) = (row.paper_accuracy, row.paper_f1)
+    {
+        println!(
+            "\npaper, {} (random 90/5/5 split): accuracy {:.3}, macro-F1 {:.3}",
+            row.name, accuracy, f1
         );
-        println!("\npaper (random 90/5/5 split): accuracy {acc:.3}, macro-F1 {f1:.3}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -31,6 +31,10 @@ pub enum MelScale {
     Slaney,
     /// HTK: 2595 log10(1 + f / 700).
     Htk,
+    /// Kaldi / torchaudio `compliance.kaldi.get_mel_banks`: 1127 ln(1 + f / 700), triangles
+    /// in the mel domain over the n_fft/2 bins below Nyquist (the Nyquist bin gets no weight),
+    /// no area normalisation.
+    Kaldi,
 }
 
 /// How mel power is compressed.
@@ -44,12 +48,18 @@ pub enum Compression {
         amin: f32,
         top_db: Option<f32>,
     },
+    /// Natural log with an offset, then an affine map: (ln(x + offset) + shift) / scale
+    /// (EfficientAT: offset 1e-5, shift 4.5, scale 5).
+    Log { offset: f32, shift: f32, scale: f32 },
 }
 
 /// Every parameter of the log-mel / MFCC front end.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureConfig {
     pub sample_rate: u32,
+    /// Pre-emphasis y[n] = x[n+1] - c x[n] (one sample shorter) before framing; `None` = off.
+    #[serde(default)]
+    pub preemphasis: Option<f32>,
     pub n_fft: usize,
     pub hop: usize,
     /// Window length; the window is zero-padded to `n_fft`, centred.
@@ -75,6 +85,7 @@ impl Default for FeatureConfig {
     fn default() -> Self {
         FeatureConfig {
             sample_rate: 16_000,
+            preemphasis: None,
             n_fft: 1024,
             hop: 256,
             win_length: 1024,
@@ -109,6 +120,34 @@ impl FeatureConfig {
         }
     }
 
+    /// The front end of the EfficientAT AudioSet models: 32 kHz, pre-emphasis 0.97, n_fft 1024,
+    /// symmetric Hann of 800 zero-padded to 1024, hop 320, centred with reflect padding, power,
+    /// 128 Kaldi mel bands 0-15 kHz, (ln(x + 1e-5) + 4.5) / 5.
+    pub fn efficientat() -> Self {
+        FeatureConfig {
+            sample_rate: 32_000,
+            preemphasis: Some(0.97),
+            n_fft: 1024,
+            hop: 320,
+            win_length: 800,
+            window: Window::Symmetric,
+            center: true,
+            pad_mode: PadMode::Reflect,
+            power: 2.0,
+            n_mels: 128,
+            fmin: 0.0,
+            fmax: Some(15_000.0),
+            mel_scale: MelScale::Kaldi,
+            mel_norm: false,
+            compression: Compression::Log {
+                offset: 1e-5,
+                shift: 4.5,
+                scale: 5.0,
+            },
+            n_mfcc: 20,
+        }
+    }
+
     /// Number of rFFT bins, `n_fft / 2 + 1`.
     pub fn n_bins(&self) -> usize {
         self.n_fft / 2 + 1
@@ -119,14 +158,24 @@ impl FeatureConfig {
         self.fmax.unwrap_or(self.sample_rate as f32 / 2.0)
     }
 
-    /// Number of STFT frames for a signal of `len` samples.
+    /// Number of STFT frames for a signal of `len` samples (before pre-emphasis).
     pub fn n_frames(&self, len: usize) -> usize {
+        let len = self.framed_len(len);
         if self.center {
             1 + len / self.hop
         } else if len >= self.n_fft {
             1 + (len - self.n_fft) / self.hop
         } else {
             0
+        }
+    }
+
+    /// Length of the signal that is framed: one sample shorter with pre-emphasis.
+    pub fn framed_len(&self, len: usize) -> usize {
+        if self.preemphasis.is_some() {
+            len.saturating_sub(1)
+        } else {
+            len
         }
     }
 

@@ -125,8 +125,22 @@ fn magnitude_power(c: Complex<f32>, power: f32) -> f32 {
     if power == 2.0 { p } else { p.sqrt() }
 }
 
-/// The signal as the framer sees it: centre padding of n_fft/2 per side when `center`.
+/// Pre-emphasis y[n] = x[n+1] - c x[n] (one sample shorter, as a valid convolution).
+pub fn preemphasize(signal: &[f32], c: f32) -> Vec<f32> {
+    signal.windows(2).map(|w| w[1] - c * w[0]).collect()
+}
+
+/// The signal as the framer sees it: pre-emphasised if configured, then centre-padded by
+/// n_fft/2 per side when `center`.
 pub fn pad_signal(signal: &[f32], cfg: &FeatureConfig) -> Vec<f32> {
+    let emphasised;
+    let signal = match cfg.preemphasis {
+        Some(c) => {
+            emphasised = preemphasize(signal, c);
+            &emphasised[..]
+        }
+        None => signal,
+    };
     if !cfg.center {
         return signal.to_vec();
     }
@@ -175,6 +189,11 @@ pub fn compress(mel: &mut [f32], compression: &Compression) {
                 for x in mel.iter_mut() {
                     *x = x.max(floor);
                 }
+            }
+        }
+        Compression::Log { offset, shift, scale } => {
+            for x in mel.iter_mut() {
+                *x = ((*x + offset).ln() + shift) / scale;
             }
         }
     }

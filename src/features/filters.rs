@@ -24,6 +24,7 @@ pub fn window(cfg: &FeatureConfig) -> Vec<f32> {
 pub fn hz_to_mel(hz: f64, scale: MelScale) -> f64 {
     match scale {
         MelScale::Htk => 2595.0 * (1.0 + hz / 700.0).log10(),
+        MelScale::Kaldi => 1127.0 * (1.0 + hz / 700.0).ln(),
         MelScale::Slaney => {
             let f_sp = 200.0 / 3.0;
             let min_log_hz = 1000.0;
@@ -42,6 +43,7 @@ pub fn hz_to_mel(hz: f64, scale: MelScale) -> f64 {
 pub fn mel_to_hz(mel: f64, scale: MelScale) -> f64 {
     match scale {
         MelScale::Htk => 700.0 * (10f64.powf(mel / 2595.0) - 1.0),
+        MelScale::Kaldi => 700.0 * ((mel / 1127.0).exp() - 1.0),
         MelScale::Slaney => {
             let f_sp = 200.0 / 3.0;
             let min_log_hz = 1000.0;
@@ -59,6 +61,9 @@ pub fn mel_to_hz(mel: f64, scale: MelScale) -> f64 {
 /// Dense mel filterbank, row-major [n_mels, n_bins]: triangles between n_mels + 2 points
 /// equally spaced in mel, evaluated at the rFFT bin frequencies, optionally Slaney-normalised.
 pub fn mel_filterbank(cfg: &FeatureConfig) -> Vec<f32> {
+    if cfg.mel_scale == MelScale::Kaldi {
+        return kaldi_filterbank(cfg);
+    }
     let (n_mels, n_bins) = (cfg.n_mels, cfg.n_bins());
     let lo = hz_to_mel(cfg.fmin as f64, cfg.mel_scale);
     let hi = hz_to_mel(cfg.fmax_hz() as f64, cfg.mel_scale);
@@ -75,6 +80,32 @@ pub fn mel_filterbank(cfg: &FeatureConfig) -> Vec<f32> {
             let rising = (f - left) / (centre - left);
             let falling = (right - f) / (right - centre);
             fb[m * n_bins + k] = (rising.min(falling).max(0.0) * norm) as f32;
+        }
+    }
+    fb
+}
+
+/// Kaldi's mel banks ([`MelScale::Kaldi`]), row-major [n_mels, n_fft/2 + 1]: each triangle is
+/// linear in mel between equally spaced mel edges, evaluated at the mel value of each bin below
+/// Nyquist; the Nyquist column is zero.
+fn kaldi_filterbank(cfg: &FeatureConfig) -> Vec<f32> {
+    let (n_mels, n_bins) = (cfg.n_mels, cfg.n_bins());
+    let mel = |hz: f64| hz_to_mel(hz, MelScale::Kaldi);
+    let (lo, hi) = (mel(cfg.fmin as f64), mel(cfg.fmax_hz() as f64));
+    let delta = (hi - lo) / (n_mels + 1) as f64;
+    let bin_width = cfg.sample_rate as f64 / cfg.n_fft as f64;
+    let mut fb = vec![0.0f32; n_mels * n_bins];
+    for m in 0..n_mels {
+        let (left, centre, right) = (
+            lo + m as f64 * delta,
+            lo + (m + 1) as f64 * delta,
+            lo + (m + 2) as f64 * delta,
+        );
+        for k in 0..cfg.n_fft / 2 {
+            let x = mel(bin_width * k as f64);
+            let up = (x - left) / (centre - left);
+            let down = (right - x) / (right - centre);
+            fb[m * n_bins + k] = up.min(down).max(0.0) as f32;
         }
     }
     fb

@@ -1,4 +1,4 @@
-//! The front end as WGSL kernels on the wgpu device: `stft.wgsl` -> `mel.wgsl` -> `db.wgsl`
+//! The front end as WGSL kernels on the wgpu device: `stft.wgsl` -> `mel.wgsl` -> `compress.wgsl`
 //! (-> `mfcc.wgsl`). Input is a Burn tensor [batch, samples] already on the device; every
 //! intermediate and the output stay in device memory. The tables (window, twiddles, filters,
 //! DCT) are the CPU reference's own, computed in f64 and passed as f32 bits.
@@ -77,6 +77,8 @@ impl GpuFrontEnd {
             (cfg.pad_mode == PadMode::Reflect) as u32,
             cfg.power as u32,
             cfg.n_fft.trailing_zeros(),
+            cfg.preemphasis.is_some() as u32,
+            cfg.preemphasis.unwrap_or(0.0).to_bits(),
         ];
         params.extend_from_slice(&self.stft_tables);
         kernel::run(
@@ -109,27 +111,36 @@ impl GpuFrontEnd {
         )
     }
 
-    /// Compressed mel [batch, n_mels, frames] (dB with per-clip top_db).
+    /// Compressed mel [batch, n_mels, frames]: dB with per-clip top_db, or log-affine.
     pub fn compress(&self, mel: Tensor<3>) -> Tensor<3> {
         let [batch, n_mels, frames] = mel.dims();
-        let Compression::Db {
-            reference,
-            amin,
-            top_db,
-        } = self.cfg.compression;
-        let offset = 10.0 * reference.max(amin).log10();
+        let (mode, has_top, a, b, c) = match self.cfg.compression {
+            Compression::Db {
+                reference,
+                amin,
+                top_db,
+            } => (
+                0,
+                top_db.is_some(),
+                amin,
+                10.0 * reference.max(amin).log10(),
+                top_db.unwrap_or(0.0),
+            ),
+            Compression::Log { offset, shift, scale } => (1, false, offset, shift, scale),
+        };
         let params = vec![
             batch as u32,
             (n_mels * frames) as u32,
-            top_db.is_some() as u32,
-            amin.to_bits(),
-            offset.to_bits(),
-            top_db.unwrap_or(0.0).to_bits(),
+            mode,
+            has_top as u32,
+            a.to_bits(),
+            b.to_bits(),
+            c.to_bits(),
         ];
         kernel::run(
             mel,
             Launch {
-                shader: Shader::Db,
+                shader: Shader::Compress,
                 constants: vec![],
                 params,
                 out_shape: vec![batch, n_mels, frames],

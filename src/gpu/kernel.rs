@@ -21,7 +21,7 @@ pub const WORKGROUP: u32 = 256;
 pub enum Shader {
     Stft,
     Mel,
-    Db,
+    Compress,
     Mfcc,
     Warp,
     Mask,
@@ -33,7 +33,7 @@ impl Shader {
         match self {
             Shader::Stft => include_str!("../../shaders/stft.wgsl"),
             Shader::Mel => include_str!("../../shaders/mel.wgsl"),
-            Shader::Db => include_str!("../../shaders/db.wgsl"),
+            Shader::Compress => include_str!("../../shaders/compress.wgsl"),
             Shader::Mfcc => include_str!("../../shaders/mfcc.wgsl"),
             Shader::Warp => include_str!("../../shaders/warp.wgsl"),
             Shader::Mask => include_str!("../../shaders/mask.wgsl"),

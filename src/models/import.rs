@@ -1,10 +1,11 @@
-//! PyTorch weights without Python: torchvision ResNet34 state dicts (f32 or f16 `.pth`) mapped
-//! onto [`ResNet`] through burn-store's PyTorch reader. Every tensor must find its place: a
-//! missing, unexpected or wrongly shaped tensor is an error that lists the keys.
-//! (`num_batches_tracked`, a BatchNorm step counter with no Burn counterpart, is ignored.)
-//! f16 checkpoints are cast to the device's float type.
+//! PyTorch weights without Python: state dicts (f32 or f16 `.pth`/`.pt`) mapped onto the Burn
+//! models through burn-store's PyTorch reader: torchvision's ResNet34 and EfficientAT's
+//! MobileNetV3. Every tensor must find its place: a missing, unexpected or wrongly shaped
+//! tensor is an error that lists the keys. (`num_batches_tracked`, a BatchNorm step counter
+//! with no Burn counterpart, is ignored.) Tensors are cast to the device's float type.
 
 use super::ResNet;
+use super::mobilenet::MobileNet;
 use crate::error::{Error, Result};
 use burn::module::Module;
 use burn::store::{DTypePolicy, ModuleSnapshot, PytorchStore};
@@ -13,6 +14,10 @@ use std::path::Path;
 
 /// ImageNet classes of torchvision's classifier head.
 pub const IMAGENET_CLASSES: usize = 1000;
+/// AudioSet classes of EfficientAT's classifier head.
+pub const AUDIOSET_CLASSES: usize = 527;
+/// Width multiplier of EfficientAT mn04.
+pub const MN04_WIDTH: f64 = 0.4;
 
 fn weights_err(path: &Path, reason: String) -> Error {
     Error::Weights {
@@ -31,15 +36,24 @@ fn listing(keys: &[String]) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
-/// Loads a torchvision-layout ResNet34 state dict with a `classes`-way head.
-pub fn import_resnet34(path: &Path, classes: usize, device: &Device) -> Result<ResNet> {
+/// Loads a state dict into `model` (after `remaps` of its keys), checks that it covers the
+/// model exactly, and returns the weights cast into `fresh()`'s float type.
+fn import<M: Module>(
+    path: &Path,
+    mut model: M,
+    remaps: &[(&str, &str)],
+    what: &str,
+    fresh: impl FnOnce() -> M,
+) -> Result<M> {
     if !path.is_file() {
         return Err(weights_err(path, "no such file".into()));
     }
-    let mut model = ResNet::resnet34(classes, device);
-    let mut store = PytorchStore::from_file(path)
-        .with_key_remapping(r"^(.+)\.downsample\.0\.(.+)$", "$1.downsample.conv.$2")
-        .with_key_remapping(r"^(.+)\.downsample\.1\.(.+)$", "$1.downsample.bn.$2")
+    let mut store = remaps
+        .iter()
+        .fold(PytorchStore::from_file(path), |store, (from, to)| {
+            store.with_key_remapping(*from, *to)
+        })
+        .skip_enum_variants(true)
         .allow_partial(true)
         .validate(false);
     let result = model
@@ -74,13 +88,46 @@ pub fn import_resnet34(path: &Path, classes: usize, device: &Device) -> Result<R
     if !problems.is_empty() {
         return Err(weights_err(
             path,
-            format!("not a torchvision resnet34 state dict: {}", problems.join("; ")),
+            format!("not a {what} state dict: {}", problems.join("; ")),
         ));
     }
     // Tensors arrive in the file's dtype (f16 checkpoints are common); compute in the
     // device's float dtype.
     let record = model.into_record().with_dtype_policy(DTypePolicy::CastToModule);
-    ResNet::resnet34(classes, device)
+    fresh()
         .try_load_record(record)
         .map_err(|e| weights_err(path, format!("converting to the device's float type: {e}")))
+}
+
+/// Loads a torchvision-layout ResNet34 state dict with a `classes`-way head.
+pub fn import_resnet34(path: &Path, classes: usize, device: &Device) -> Result<ResNet> {
+    import(
+        path,
+        ResNet::resnet34(classes, device),
+        &[
+            (r"^(.+)\.downsample\.0\.(.+)$", "$1.downsample.conv.$2"),
+            (r"^(.+)\.downsample\.1\.(.+)$", "$1.downsample.bn.$2"),
+        ],
+        "torchvision resnet34",
+        || ResNet::resnet34(classes, device),
+    )
+}
+
+/// Loads an EfficientAT MobileNetV3 state dict of width `width` (0.4 = mn04) with a
+/// `classes`-way head (527 for the AudioSet checkpoints).
+pub fn import_efficientat(path: &Path, width: f64, classes: usize, device: &Device) -> Result<MobileNet> {
+    import(
+        path,
+        MobileNet::new(width, classes, 0.2, device),
+        &[
+            (r"^features\.(\d+)\.0\.", "features.$1.conv."),
+            (r"^features\.(\d+)\.1\.", "features.$1.bn."),
+            (r"\.block\.(\d+)\.0\.", ".block.$1.conv."),
+            (r"\.block\.(\d+)\.1\.", ".block.$1.bn."),
+            (r"^classifier\.2\.", "head_hidden."),
+            (r"^classifier\.5\.", "head_out."),
+        ],
+        "EfficientAT MobileNetV3",
+        || MobileNet::new(width, classes, 0.2, device),
+    )
 }

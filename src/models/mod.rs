@@ -2,7 +2,9 @@
 //! [`resnet`], which run on whichever device their tensors live on (wgpu GPU or flex CPU).
 
 pub mod bilstm;
+pub mod cnn;
 pub mod import;
+pub mod mobilenet;
 pub mod resnet;
 pub mod svm;
 
@@ -14,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub use bilstm::BiLstmNet;
+pub use cnn::Cnn;
+pub use import::MN04_WIDTH;
+pub use mobilenet::MobileNet;
 pub use resnet::ResNet;
 pub use svm::{SvmConfig, SvmModel};
 
@@ -27,6 +32,11 @@ pub enum ModelKind {
     Bilstm,
     /// ResNet34 on the log-mel image (Models 3-5).
     Resnet34,
+    /// A compact 4-block CNN on the log-mel image (the model that ships with emovox).
+    Cnn,
+    /// EfficientAT's MobileNetV3 mn04 on its own 32 kHz log-mel front end; AudioSet-pretrained
+    /// with --pretrained.
+    Efficientat,
 }
 
 impl ModelKind {
@@ -35,6 +45,8 @@ impl ModelKind {
             ModelKind::Svm => "svm",
             ModelKind::Bilstm => "bilstm",
             ModelKind::Resnet34 => "resnet34",
+            ModelKind::Cnn => "cnn",
+            ModelKind::Efficientat => "efficientat",
         }
     }
 }
@@ -45,7 +57,7 @@ pub struct NetConfig {
     pub kind: ModelKind,
     pub classes: usize,
     pub n_mels: usize,
-    /// BiLSTM hidden size per direction.
+    /// BiLSTM hidden size per direction; CNN width of the first block.
     pub hidden: usize,
     pub dropout: f64,
     /// ResNet input image side (the log-mel is resized to image_size x image_size).
@@ -55,8 +67,15 @@ pub struct NetConfig {
     pub band_std: Vec<f32>,
     /// Pretrained backbone weights (ResNet34: a torchvision `.pth`, or the `.bpk` written by
     /// `emovox import-weights`); the classifier head is always trained afresh.
+    #[serde(default)]
     pub pretrained: Option<PathBuf>,
 }
+
+/// First-block width of the compact CNN (about 0.3 M parameters).
+pub const CNN_WIDTH: usize = 16;
+
+/// EfficientAT's normalised log of silence, (ln(1e-5) + 4.5) / 5: what its warps fill with.
+pub const EFFICIENTAT_FLOOR: f32 = -1.4;
 
 /// ImageNet channel statistics (the pretrained backbones expect them).
 pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
@@ -67,6 +86,8 @@ pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 pub enum Network {
     BiLstm(BiLstmNet),
     ResNet(ResNet),
+    Cnn(Cnn),
+    MobileNet(MobileNet),
 }
 
 impl Network {
@@ -76,6 +97,8 @@ impl Network {
             ModelKind::Bilstm => {
                 Network::BiLstm(BiLstmNet::new(cfg.n_mels, cfg.hidden, cfg.dropout, cfg.classes, device))
             }
+            ModelKind::Cnn => Network::Cnn(Cnn::new(cfg.hidden, cfg.dropout, cfg.classes, device)),
+            ModelKind::Efficientat => Network::MobileNet(MobileNet::new(MN04_WIDTH, cfg.classes, cfg.dropout, device)),
             _ => Network::ResNet(ResNet::resnet34(cfg.classes, device)),
         }
     }
@@ -85,15 +108,19 @@ impl Network {
         let Some(path) = &cfg.pretrained else {
             return Ok(Network::new(cfg, device));
         };
-        if cfg.kind != ModelKind::Resnet34 {
-            return Err(Error::Config(format!(
-                "pretrained weights are for resnet34, not {}",
-                cfg.kind.name()
-            )));
+        match cfg.kind {
+            ModelKind::Resnet34 => Ok(Network::ResNet(
+                load_resnet34(path, device)?.with_head(cfg.classes, device),
+            )),
+            ModelKind::Efficientat => Ok(Network::MobileNet(
+                import::import_efficientat(path, MN04_WIDTH, import::AUDIOSET_CLASSES, device)?
+                    .with_head(cfg.classes, device),
+            )),
+            kind => Err(Error::Config(format!(
+                "pretrained weights are for resnet34 and efficientat, not {}",
+                kind.name()
+            ))),
         }
-        Ok(Network::ResNet(
-            load_resnet34(path, device)?.with_head(cfg.classes, device),
-        ))
     }
 
     /// Freezes everything but the classifier head (weights and BatchNorm statistics).
@@ -108,6 +135,10 @@ impl Network {
                 layer4: r.layer4.freeze(),
                 ..r
             }),
+            Network::MobileNet(m) => Network::MobileNet(MobileNet {
+                features: m.features.freeze(),
+                ..m
+            }),
             other => other,
         }
     }
@@ -117,6 +148,8 @@ impl Network {
         match (self, input) {
             (Network::BiLstm(m), NetInput::Sequence(x)) => m.forward(x),
             (Network::ResNet(m), NetInput::Image(x)) => m.forward(x),
+            (Network::Cnn(m), NetInput::Image(x)) => m.forward(x),
+            (Network::MobileNet(m), NetInput::Image(x)) => m.forward(x),
             _ => unreachable!("prepare_input builds the input the network kind takes"),
         }
     }
@@ -161,6 +194,8 @@ impl NetInput {
 /// BiLSTM: per-band standardisation, masks, mixup; frames-first [batch, frames, n_mels].
 /// ResNet: per-clip min-max to [0, 1], warp to `image_size`^2 (identity = resize; training
 /// passes random warps), masks, mixup, three channels with ImageNet normalisation.
+/// CNN: as ResNet, but one channel scaled to [-2, 2].
+/// EfficientAT: its normalised log-mel as is (warped at its own size), one channel.
 pub fn prepare_input(
     cfg: &NetConfig,
     log_mel: Tensor<3>,
@@ -181,6 +216,26 @@ pub fn prepare_input(
         }
     };
     match cfg.kind {
+        ModelKind::Efficientat => {
+            // Already normalised by its own front end: warp in place, mask, mix, one channel.
+            let [_, _, frames] = log_mel.dims();
+            let x = match augment {
+                Some(a) => {
+                    let warps: Vec<Warp> = a
+                        .warps
+                        .iter()
+                        .map(|w| Warp {
+                            fill: EFFICIENTAT_FLOOR,
+                            ..*w
+                        })
+                        .collect();
+                    warp(log_mel, &warps, [n_mels, frames])
+                }
+                None => log_mel,
+            };
+            let (x, targets) = finish(x, targets);
+            (NetInput::Image(x.unsqueeze_dim::<4>(1)), targets)
+        }
         ModelKind::Bilstm => {
             let mean = Tensor::<1>::from_data(TensorData::new(cfg.band_mean.clone(), [n_mels]), &device)
                 .reshape([1, n_mels, 1]);
@@ -196,6 +251,10 @@ pub fn prepare_input(
             let identity = vec![Warp::identity(0.0); batch];
             let warps = augment.map_or(identity.as_slice(), |a| a.warps.as_slice());
             let (image, targets) = finish(warp(unit, warps, [image_size, image_size]), targets);
+            if cfg.kind == ModelKind::Cnn {
+                // One channel, centred: the compact CNN has no ImageNet heritage.
+                return (NetInput::Image((image.unsqueeze_dim::<4>(1) - 0.5) * 4.0), targets);
+            }
             let mean =
                 Tensor::<1>::from_data(TensorData::new(IMAGENET_MEAN.to_vec(), [3]), &device).reshape([1, 3, 1, 1]);
             let std =

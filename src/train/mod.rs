@@ -32,13 +32,17 @@ pub struct TrainConfig {
     pub patience: Option<usize>,
     pub seed: u64,
     /// Image-style augmentation of training batches; `None` = off.
+    #[serde(default)]
     pub augment: Option<AugmentConfig>,
     /// Waveform augmentation of training clips (features recomputed every epoch).
+    #[serde(default)]
     pub audio_augment: AudioAugment,
     /// Progressive resizing: (image side, epochs) stages, e.g. [(128, 20), (256, 10)];
     /// empty = `epochs` epochs at the network's image size.
+    #[serde(default)]
     pub progressive: Vec<(usize, usize)>,
     /// Epochs that train only the classifier head (the backbone frozen) before fine-tuning all.
+    #[serde(default)]
     pub freeze_epochs: usize,
 }
 

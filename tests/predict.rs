@@ -1,0 +1,152 @@
+//! Prediction on users' files with the shipped model: folder recursion, mixed good and bad
+//! files, JSON and CSV output of the real binary, timelines that tile the file exactly,
+//! silence detection, determinism.
+
+mod common;
+
+use common::*;
+use emovox::gpu::Compute;
+use emovox::predict::{PredictOptions, Predictor, default_model_dir, expand_inputs, predict_files, window_bounds};
+use std::path::Path;
+use std::process::Command;
+
+fn predictor() -> Predictor {
+    Predictor::load(&default_model_dir(), Compute::cpu()).expect("the shipped model in weights/default")
+}
+
+/// A voiced-speech-like signal: a 150 Hz pulse train through two formant-ish resonances.
+fn voiced(seconds: f32, rate: u32) -> Vec<f32> {
+    let a = sine(150.0, 0.3, rate, seconds);
+    let b = sine(700.0, 0.15, rate, seconds);
+    let c = sine(1200.0, 0.08, rate, seconds);
+    a.iter().zip(&b).zip(&c).map(|((x, y), z)| x + y + z).collect()
+}
+
+fn corpus_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = |x: &[f32]| wav_bytes(x, 1, 16_000, WavFormat::Int(16));
+    write(dir.path(), "a.wav", &wav(&voiced(2.0, 16_000)));
+    write(dir.path(), "nested/deeper/b.wav", &wav(&voiced(3.0, 16_000)));
+    write(
+        dir.path(),
+        "nested/c.flac",
+        &flac_bytes(&tone(220.0, 0.4, 16_000, 8 * FLAC_BLOCK), 1, 16_000),
+    );
+    write(dir.path(), "nested/broken.wav", b"RIFF\x10\x00\x00\x00WAVEfmt garbage");
+    write(dir.path(), "nested/notes.txt", b"not audio");
+    dir
+}
+
+#[test]
+fn folders_are_searched_and_bad_files_do_not_stop_the_rest() {
+    let dir = corpus_dir();
+    let (files, errors) = expand_inputs(&[dir.path().to_path_buf()]);
+    assert!(errors.is_empty());
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["a.wav", "broken.wav", "c.flac", "b.wav"]);
+    let results = predict_files(&predictor(), &files, &PredictOptions::default()).unwrap();
+    assert_eq!(results.len(), 4);
+    for r in &results {
+        let broken = r.path.ends_with("broken.wav");
+        assert_eq!(r.error.is_some(), broken, "{:?}", r);
+        if !broken {
+            let p = r.prediction.as_ref().unwrap();
+            let total: f32 = p.probabilities.iter().map(|(_, v)| v).sum();
+            assert!((total - 1.0).abs() < 1e-4, "{total}");
+            assert_eq!(p.probabilities.len(), 8);
+            assert_eq!(
+                p.confidence,
+                p.probabilities.iter().map(|(_, v)| *v).fold(0.0, f32::max)
+            );
+        }
+    }
+}
+
+#[test]
+fn timeline_windows_tile_the_file_exactly_and_silence_is_marked() {
+    assert_eq!(window_bounds(10, 4, 3), [(0, 4), (3, 7), (6, 10)]);
+    assert_eq!(window_bounds(10, 4, 4), [(0, 4), (4, 8), (8, 10)]);
+    assert_eq!(window_bounds(3, 4, 1), [(0, 3)]);
+    // 2 s voice, 2.5 s digital silence, 2.3 s voice.
+    let rate = 16_000;
+    let mut x = voiced(2.0, rate);
+    x.extend(vec![0.0; 40_000]);
+    x.extend(voiced(2.3, rate));
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "long.wav", &wav_bytes(&x, 1, rate, WavFormat::Int(16)));
+    let options = PredictOptions {
+        window: Some((1.0, 0.5)),
+        ..PredictOptions::default()
+    };
+    let p = predictor();
+    let result = predict_files(&p, std::slice::from_ref(&path), &options)
+        .unwrap()
+        .remove(0);
+    let duration = x.len() as f64 / rate as f64;
+    let w = &result.windows;
+    assert_eq!(w.first().unwrap().start, 0.0);
+    assert!((w.last().unwrap().end - duration).abs() < 1e-9);
+    for pair in w.windows(2) {
+        assert!((pair[1].start - pair[0].start - 0.5).abs() < 1e-9 && pair[0].end >= pair[1].start);
+    }
+    for window in w {
+        let silent_span = window.start >= 2.0 && window.end <= 4.5;
+        let voiced_span = window.end <= 2.0 || window.start >= 4.5;
+        if silent_span {
+            assert_eq!(window.prediction.label, "silence", "{window:?}");
+        }
+        if voiced_span {
+            assert_ne!(window.prediction.label, "silence", "{window:?}");
+        }
+    }
+    // The same input gives the same numbers.
+    let again = predict_files(&p, std::slice::from_ref(&path), &options)
+        .unwrap()
+        .remove(0);
+    assert_eq!(again, result);
+}
+
+fn emovox(args: &[&str], cwd: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_emovox"))
+        .args(args)
+        .current_dir(cwd)
+        .env("BURN_DEVICE", "flex")
+        .output()
+        .expect("run emovox")
+}
+
+#[test]
+fn json_and_csv_outputs_have_their_schema_and_exit_codes_tell_success() {
+    let dir = corpus_dir();
+    let root = dir.path().to_str().unwrap();
+    let out = emovox(&["predict", "--device", "cpu", "--json", root], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    for row in rows {
+        assert!(row["path"].is_string());
+        if row["error"].is_null() {
+            assert!(row["prediction"]["label"].is_string() && row["prediction"]["confidence"].is_number());
+            assert_eq!(row["prediction"]["probabilities"].as_array().unwrap().len(), 8);
+        } else {
+            assert!(row["prediction"].is_null());
+        }
+    }
+    let out = emovox(&["predict", "--device", "cpu", "--csv", root], dir.path());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[..4], ["path", "duration", "label", "confidence"]);
+    assert_eq!(header.len(), 4 + 8 + 1);
+    assert!(lines.all(|l| l.split(',').count() == header.len()));
+    // Nothing predictable: a non-zero exit.
+    let out = emovox(
+        &["predict", "--device", "cpu", &format!("{root}/nested/broken.wav")],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+}
