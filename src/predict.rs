@@ -162,7 +162,8 @@ pub struct FileResult {
 pub struct PredictOptions {
     /// Window and hop in seconds for a timeline; `None` = one prediction per file.
     pub window: Option<(f64, f64)>,
-    /// Audio quieter than this (RMS, dB re full scale) is silence, not classified.
+    /// Audio whose loudest 50 ms is quieter than this (RMS, dB re full scale) is silence, not
+    /// classified.
     pub silence_db: f32,
     pub batch: usize,
 }
@@ -177,10 +178,15 @@ impl Default for PredictOptions {
     }
 }
 
-/// RMS level in dB re full scale (-inf for digital silence).
-pub fn level_db(x: &[f32]) -> f32 {
-    let power = x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32;
-    10.0 * power.log10()
+/// Level of the loudest 50 ms of `x` (RMS, dB re full scale; -inf for digital silence).
+/// Audio is silent when even its loudest moment is quiet, so speech with pauses is not.
+pub fn peak_level_db(x: &[f32], rate: u32) -> f32 {
+    let frame = (rate as usize / 20).max(1);
+    let loudest = x
+        .chunks(frame)
+        .map(|c| c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32)
+        .fold(0.0f32, f32::max);
+    10.0 * loudest.log10()
 }
 
 /// Window bounds (in samples) that tile `[0, len)` exactly: starts at multiples of `hop`, the
@@ -257,7 +263,7 @@ pub fn predict_files(predictor: &Predictor, files: &[PathBuf], options: &Predict
         };
         match options.window {
             None => {
-                if level_db(&x) < options.silence_db {
+                if peak_level_db(&x, rate) < options.silence_db {
                     result.prediction = Some(Prediction::silence());
                 } else {
                     let prepared = predictor.clip.trim_db.map_or(x.clone(), |db| {
@@ -273,7 +279,7 @@ pub fn predict_files(predictor: &Predictor, files: &[PathBuf], options: &Predict
                     .into_iter()
                     .enumerate()
                 {
-                    let silent = level_db(&x[a..b]) < options.silence_db;
+                    let silent = peak_level_db(&x[a..b], rate) < options.silence_db;
                     result.windows.push(Window {
                         start: a as f64 / rate as f64,
                         end: b as f64 / rate as f64,
@@ -313,8 +319,10 @@ impl Predictor {
 }
 
 /// Copies a trained run's first repeat into a self-contained model directory
-/// (`config.json`, `net.json`, `model.bpk`, `metrics.json`) that [`Predictor::load`] reads.
-pub fn export_model(run_dir: &Path, out: &Path) -> Result<PathBuf> {
+/// (`config.json`, `net.json`, `model.bpk`, `metrics.json`, `split.json`) that
+/// [`Predictor::load`] reads and `emovox eval --run` re-scores;
+/// with `half`, the weights are stored in f16 (half the size, for shipping).
+pub fn export_model(run_dir: &Path, out: &Path, half: bool) -> Result<PathBuf> {
     let result: ExperimentResult = read_json(&run_dir.join("metrics.json"))?;
     let first = result.repeats.first().ok_or_else(|| Error::Weights {
         path: run_dir.into(),
@@ -325,10 +333,19 @@ pub fn export_model(run_dir: &Path, out: &Path) -> Result<PathBuf> {
     for (from, to) in [
         (run_dir.join("config.json"), "config.json"),
         (repeat.join("net.json"), "net.json"),
-        (repeat.join("best.bpk"), "model.bpk"),
         (repeat.join("metrics.json"), "metrics.json"),
+        (repeat.join("split.json"), "split.json"),
     ] {
         std::fs::copy(&from, out.join(to)).map_err(|e| Error::io(&from, e))?;
+    }
+    let weights = repeat.join("best.bpk");
+    if half {
+        let net: NetConfig = read_json(&repeat.join("net.json"))?;
+        let device = Compute::cpu().device;
+        let network = load_network(&weights, Network::new(&net, &device))?;
+        crate::train::checkpoint::save_module_half(&out.join("model.bpk"), &network)?;
+    } else {
+        std::fs::copy(&weights, out.join("model.bpk")).map_err(|e| Error::io(&weights, e))?;
     }
     Ok(out.to_path_buf())
 }

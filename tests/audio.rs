@@ -7,10 +7,6 @@ use common::*;
 use emovox::Error;
 use emovox::audio::{ClipConfig, decode_file, resample};
 
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
-}
-
 #[test]
 fn wav_integer_and_float_formats_decode_exactly() {
     let dir = tempfile::tempdir().unwrap();
@@ -30,7 +26,7 @@ fn wav_integer_and_float_formats_decode_exactly() {
         let audio = decode_file(&path).unwrap();
         assert_eq!(audio.sample_rate, 16_000, "{format:?}");
         assert_eq!(audio.samples.len(), x.len(), "{format:?}");
-        let err = max_abs_diff(&audio.samples, &x);
+        let err = max_abs(&audio.samples, &x);
         assert!(err <= tolerance + 1e-7, "{format:?}: max error {err}");
     }
 }
@@ -44,7 +40,7 @@ fn flac_decodes_losslessly() {
     assert_eq!(audio.sample_rate, 44_100);
     assert_eq!(audio.samples.len(), x.len());
     // Encoded as round(x * 32767), decoded as n / 32768.
-    assert!(max_abs_diff(&audio.samples, &x) < 2.0 / 32768.0);
+    assert!(max_abs(&audio.samples, &x) < 2.0 / 32768.0);
 }
 
 #[test]
@@ -78,14 +74,14 @@ fn multichannel_files_are_averaged_to_mono() {
         &wav_bytes(&stereo, 2, 16_000, WavFormat::Float32),
     );
     let audio = decode_file(&wav).unwrap();
-    assert!(max_abs_diff(&audio.samples, &expected) < 1e-6);
+    assert!(max_abs(&audio.samples, &expected) < 1e-6);
     // Four channels of FLAC, one of them silent.
     let quad: Vec<f32> = left.iter().zip(&right).flat_map(|(l, r)| [*l, *r, 0.0, *l]).collect();
     let expected: Vec<f32> = left.iter().zip(&right).map(|(l, r)| (2.0 * l + r) / 4.0).collect();
     let flac = write(dir.path(), "quad.flac", &flac_bytes(&quad, 4, 16_000));
     let audio = decode_file(&flac).unwrap();
     assert_eq!(audio.samples.len(), expected.len());
-    assert!(max_abs_diff(&audio.samples, &expected) < 2.0 / 32767.0);
+    assert!(max_abs(&audio.samples, &expected) < 2.0 / 32767.0);
 }
 
 #[test]

@@ -20,11 +20,6 @@ fn tensor(data: &[f32], shape: [usize; 3], device: &Device) -> Tensor<3> {
     Tensor::from_data(TensorData::new(data.to_vec(), shape), device)
 }
 
-fn max_abs(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
-}
-
 fn random_warps(batch: usize) -> Vec<Warp> {
     let cfg = AugmentConfig {
         shift: 0.1,

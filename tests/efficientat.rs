@@ -51,18 +51,6 @@ fn weights() -> PathBuf {
     path
 }
 
-fn max_abs(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
-}
-
-fn top5(logits: &[f32]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..logits.len()).collect();
-    order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
-    order.truncate(5);
-    order
-}
-
 #[test]
 fn cpu_front_end_matches_efficientat() {
     let cfg = FeatureConfig::efficientat();
@@ -97,7 +85,12 @@ fn check_network(device: &Device) {
         let err = max_abs(&logits, &case.logits);
         assert!(err < 1e-2, "{}: logits max abs error {err}", case.name);
         // The fixture names the reference's top-5 AudioSet labels; they are the top-5 of its logits.
-        assert_eq!(top5(&logits), top5(&case.logits), "{}: top-5 classes", case.name);
+        assert_eq!(
+            top_k(&logits, 5),
+            top_k(&case.logits, 5),
+            "{}: top-5 classes",
+            case.name
+        );
     }
 }
 

@@ -60,11 +60,6 @@ fn librosa_cases() -> Vec<Case> {
         .collect()
 }
 
-fn max_abs(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
-}
-
 /// Largest relative error over reference values above 1e-6 of the reference maximum.
 fn max_rel_above_floor(ours: &[f32], reference: &[f32]) -> f32 {
     let max = reference.iter().cloned().fold(0.0, f32::max);

@@ -5,7 +5,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use emovox::eval::{MeanStd, Metrics};
 use emovox::models::{ModelKind, NetConfig, Network, ResNet, SvmConfig, SvmModel, prepare_input};
-use emovox::train::checkpoint::{load_network, save_module};
+use emovox::train::checkpoint::{load_network, save_module, save_module_half};
 use emovox::train::{Batcher, TrainConfig, evaluate, fit};
 use std::sync::{Mutex, MutexGuard};
 
@@ -127,6 +127,49 @@ fn checkpoints_round_trip_exactly() {
         logits(&fitted.network, &batcher, &rows)
     );
     assert!(load_network(&dir.path().join("missing.bpk"), Network::new(&net, &device)).is_err());
+}
+
+#[test]
+fn half_precision_weights_load_back_close_to_full_precision() {
+    let _turn = rng_lock();
+    let device = Device::flex();
+    device.seed(3);
+    let net = NetConfig {
+        kind: ModelKind::Cnn,
+        classes: 8,
+        n_mels: 64,
+        hidden: emovox::models::CNN_WIDTH,
+        dropout: 0.0,
+        image_size: 32,
+        band_mean: vec![],
+        band_std: vec![],
+        pretrained: None,
+    };
+    let network = Network::new(&net, &device);
+    let dir = tempfile::tempdir().unwrap();
+    let (full, half) = (dir.path().join("full.bpk"), dir.path().join("half.bpk"));
+    save_module(&full, &network).unwrap();
+    save_module_half(&half, &network).unwrap();
+    let (full_size, half_size) = (
+        std::fs::metadata(&full).unwrap().len(),
+        std::fs::metadata(&half).unwrap().len(),
+    );
+    assert!(
+        half_size * 10 < full_size * 6,
+        "f16 file {half_size} bytes vs f32 {full_size}"
+    );
+    let loaded = load_network(&half, Network::new(&net, &device)).unwrap();
+    let log_mel = Tensor::<3>::random([4, 64, 40], burn::tensor::Distribution::Uniform(-80.0, 0.0), &device);
+    let run = |n: &Network| {
+        let targets = emovox::train::one_hot(&[0, 1, 2, 3], 8, &device);
+        let (input, _) = prepare_input(&net, log_mel.clone(), targets, 32, None);
+        emovox::gpu::to_host(burn::module::Module::valid(n).forward(input)).unwrap()
+    };
+    let (a, b) = (run(&network), run(&loaded));
+    let scale = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() < 1e-2 * scale.max(1.0), "{x} vs {y}");
+    }
 }
 
 #[test]

@@ -1,9 +1,8 @@
 //! SpecAugment masks: per example, frequency bands (image rows) and time spans (columns) set to
 //! a fill value. `shaders/mask.wgsl` on wgpu, [`mask_cpu`] (the oracle) elsewhere.
 
-use crate::gpu::device::is_wgpu;
 use crate::gpu::kernel::{self, Launch, Shader, groups};
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 /// One example's masks: (first index, width) pairs; width 0 masks nothing.
@@ -35,41 +34,29 @@ pub fn mask_cpu(images: &[f32], shape: [usize; 3], masks: &[Masks], fill: f32) -
 /// of frequency masks and of time masks (pad with zero-width masks).
 pub fn mask(images: Tensor<3>, masks: &[Masks], fill: f32) -> Tensor<3> {
     let [batch, h, w] = images.dims();
-    let device = images.device();
     assert_eq!(masks.len(), batch, "one mask set per image");
-    if is_wgpu(&device) {
-        let (n_freq, n_time) = (masks[0].freq.len(), masks[0].time.len());
-        let mut params = vec![
-            batch as u32,
-            h as u32,
-            w as u32,
-            n_freq as u32,
-            n_time as u32,
-            fill.to_bits(),
-        ];
-        for m in masks {
-            assert!(
-                m.freq.len() == n_freq && m.time.len() == n_time,
-                "equal mask counts per example"
-            );
-            params.extend(m.freq.iter().chain(&m.time).flat_map(|&(s, n)| [s as u32, n as u32]));
-        }
-        return kernel::run(
-            images,
-            Launch {
-                shader: Shader::Mask,
-                constants: vec![],
-                params,
-                out_shape: vec![batch, h, w],
-                grid: [groups(h * w), batch as u32, 1],
-            },
+    let (n_freq, n_time) = (masks[0].freq.len(), masks[0].time.len());
+    let mut params = vec![
+        batch as u32,
+        h as u32,
+        w as u32,
+        n_freq as u32,
+        n_time as u32,
+        fill.to_bits(),
+    ];
+    for m in masks {
+        assert!(
+            m.freq.len() == n_freq && m.time.len() == n_time,
+            "equal mask counts per example"
         );
+        params.extend(m.freq.iter().chain(&m.time).flat_map(|&(s, n)| [s as u32, n as u32]));
     }
-    let host = images
-        .try_into_vec_as::<f32>()
-        .expect("a flex tensor reads back synchronously");
-    Tensor::from_data(
-        TensorData::new(mask_cpu(&host, [batch, h, w], masks, fill), [batch, h, w]),
-        &device,
-    )
+    let launch = Launch {
+        shader: Shader::Mask,
+        constants: vec![],
+        params,
+        out_shape: vec![batch, h, w],
+        grid: [groups(h * w), batch as u32, 1],
+    };
+    kernel::run_or_cpu(images, launch, |host| mask_cpu(host, [batch, h, w], masks, fill))
 }

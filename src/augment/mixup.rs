@@ -1,9 +1,8 @@
 //! Mixup: each example blended with a partner from the same batch, inputs and targets alike.
 //! `shaders/mixup.wgsl` on wgpu, [`mixup_cpu`] (the oracle) elsewhere.
 
-use crate::gpu::device::is_wgpu;
 use crate::gpu::kernel::{self, Launch, Shader, groups};
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 /// Partner index and weight of every example: out_b = lambda_b x_b + (1 - lambda_b) x_partner.
@@ -32,27 +31,17 @@ pub fn mixup<const D: usize>(x: Tensor<D>, mix: &Mixup) -> Tensor<D> {
     let batch = dims[0];
     let n: usize = dims[1..].iter().product();
     assert_eq!(mix.partner.len(), batch, "one partner per example");
-    let device = x.device();
-    let flat: Tensor<2> = x.reshape([batch, n]);
-    let mixed: Tensor<2> = if is_wgpu(&device) {
-        let mut params = vec![batch as u32, n as u32];
-        params.extend(mix.partner.iter().map(|&p| p as u32));
-        params.extend(mix.lambda.iter().map(|l| l.to_bits()));
-        kernel::run(
-            flat,
-            Launch {
-                shader: Shader::Mixup,
-                constants: vec![],
-                params,
-                out_shape: vec![batch, n],
-                grid: [groups(n), batch as u32, 1],
-            },
-        )
-    } else {
-        let host = flat
-            .try_into_vec_as::<f32>()
-            .expect("a flex tensor reads back synchronously");
-        Tensor::from_data(TensorData::new(mixup_cpu(&host, batch, mix), [batch, n]), &device)
+    let mut params = vec![batch as u32, n as u32];
+    params.extend(mix.partner.iter().map(|&p| p as u32));
+    params.extend(mix.lambda.iter().map(|l| l.to_bits()));
+    let launch = Launch {
+        shader: Shader::Mixup,
+        constants: vec![],
+        params,
+        out_shape: vec![batch, n],
+        grid: [groups(n), batch as u32, 1],
     };
+    let flat: Tensor<2> = x.reshape([batch, n]);
+    let mixed: Tensor<2> = kernel::run_or_cpu(flat, launch, |host| mixup_cpu(host, batch, mix));
     mixed.reshape(dims)
 }

@@ -2,9 +2,8 @@
 //! translation, brightness and contrast in one bilinear pass. `shaders/warp.wgsl` on wgpu,
 //! [`warp_cpu`] (the oracle, same arithmetic) elsewhere.
 
-use crate::gpu::device::is_wgpu;
 use crate::gpu::kernel::{self, Launch, Shader, groups};
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -100,27 +99,17 @@ pub fn warp_cpu(images: &[f32], shape: [usize; 3], warps: &[Warp], output: [usiz
 pub fn warp(images: Tensor<3>, warps: &[Warp], output: [usize; 2]) -> Tensor<3> {
     let [batch, h, w] = images.dims();
     let [oh, ow] = output;
-    let device = images.device();
-    if is_wgpu(&device) {
-        let mut params = vec![batch as u32, h as u32, w as u32, oh as u32, ow as u32];
-        for warp in warps {
-            params.extend(warp.pixel_map([h, w], output).iter().map(|v| v.to_bits()));
-            params.extend([warp.gain.to_bits(), warp.bias.to_bits(), warp.fill.to_bits()]);
-        }
-        return kernel::run(
-            images,
-            Launch {
-                shader: Shader::Warp,
-                constants: vec![],
-                params,
-                out_shape: vec![batch, oh, ow],
-                grid: [groups(oh * ow), batch as u32, 1],
-            },
-        );
+    let mut params = vec![batch as u32, h as u32, w as u32, oh as u32, ow as u32];
+    for warp in warps {
+        params.extend(warp.pixel_map([h, w], output).iter().map(|v| v.to_bits()));
+        params.extend([warp.gain.to_bits(), warp.bias.to_bits(), warp.fill.to_bits()]);
     }
-    let host = images
-        .try_into_vec_as::<f32>()
-        .expect("a flex tensor reads back synchronously");
-    let out = warp_cpu(&host, [batch, h, w], warps, output);
-    Tensor::from_data(TensorData::new(out, [batch, oh, ow]), &device)
+    let launch = Launch {
+        shader: Shader::Warp,
+        constants: vec![],
+        params,
+        out_shape: vec![batch, oh, ow],
+        grid: [groups(oh * ow), batch as u32, 1],
+    };
+    kernel::run_or_cpu(images, launch, |host| warp_cpu(host, [batch, h, w], warps, output))
 }

@@ -38,11 +38,11 @@ enum Command {
     Predict(Box<predict::PredictArgs>),
     /// Copy a trained run into a self-contained model directory for `predict --model`.
     ExportModel(predict::ExportArgs),
-    /// Train and test a model (SVM, BiLSTM, ResNet34) over seeds or speaker folds.
+    /// Train and test a model (SVM, BiLSTM, ResNet34, CNN, EfficientAT) over seeds or speaker folds.
     Train(Box<train::TrainArgs>),
     /// Re-score a finished run from its saved models.
     Eval(train::EvalArgs),
-    /// Run the paper's Table 1 (all five rows, random and speaker protocols) into reproduce.md.
+    /// Run the paper's Table 1 (its five rows plus EfficientAT, random and speaker protocols) into reproduce.md.
     Reproduce(reproduce::ReproduceArgs),
     /// Convert a PyTorch state dict (torchvision ResNet34) to Burn weights, checking every tensor.
     ImportWeights(weights::ImportArgs),

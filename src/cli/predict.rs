@@ -31,7 +31,8 @@ pub struct PredictArgs {
     /// Draw the timeline over the waveform (one PNG per file; needs --window).
     #[arg(long)]
     png: Option<PathBuf>,
-    /// Audio (or a window) quieter than this RMS level in dBFS is reported as silence.
+    /// Audio (or a window) whose loudest 50 ms is quieter than this RMS level in dBFS is
+    /// reported as silence.
     #[arg(long, default_value_t = -50.0, allow_hyphen_values = true)]
     silence_db: f32,
     /// Clips per batch on the device.
@@ -224,10 +225,13 @@ pub struct ExportArgs {
     /// The model directory to write.
     #[arg(long, default_value = "weights/default")]
     out: PathBuf,
+    /// Keep the weights in f32 (default: f16, half the size; BatchNorm statistics stay f32).
+    #[arg(long)]
+    f32: bool,
 }
 
 pub fn export(args: ExportArgs) -> Result<ExitCode> {
-    let out = emovox::predict::export_model(&args.run, &args.out)?;
+    let out = emovox::predict::export_model(&args.run, &args.out, !args.f32)?;
     println!(
         "wrote the model in {} (use it with: emovox predict --model {} FILE)",
         out.display(),

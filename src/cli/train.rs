@@ -217,12 +217,16 @@ pub struct TrainArgs {
 
 #[derive(Args)]
 pub struct EvalArgs {
-    /// A run directory written by `emovox train`.
+    /// A run directory written by `emovox train`, or a model directory (weights/default).
     #[arg(long)]
     run: PathBuf,
-    /// Score every labelled clip of these folders instead of each repeat's test split.
+    /// Where the corpora are now, if not where the run was trained (the test split's files are
+    /// found by their path relative to the old folders).
     #[arg(long, num_args = 1..)]
     data: Option<Vec<PathBuf>>,
+    /// Score every labelled clip found instead of each repeat's test split (e.g. another corpus).
+    #[arg(long)]
+    all: bool,
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -269,6 +273,24 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     };
     if args.seeds == 0 || args.epochs == 0 || args.batch_size == 0 {
         bail!("--seeds, --epochs and --batch-size must be at least 1");
+    }
+    if args.image_size < 32 || args.hidden == Some(0) {
+        bail!("--image-size must be at least 32 and --hidden at least 1");
+    }
+    if !(0.0..1.0).contains(&args.dropout) || !(args.duration > 0.1 && args.duration.is_finite()) {
+        bail!("--dropout must be in [0, 1) and --duration above 0.1 s");
+    }
+    if !(args.lr > 0.0 && args.lr.is_finite()) || !(args.lr_decay > 0.0 && args.lr_decay <= 1.0) || args.svm_c <= 0.0 {
+        bail!("--lr and --svm-c must be positive and --lr-decay in (0, 1]");
+    }
+    let a = &args.augment;
+    if !(a.zoom >= 1.0 && a.zoom.is_finite())
+        || a.mixup < 0.0
+        || a.shift < 0.0
+        || a.brightness < 0.0
+        || a.contrast < 0.0
+    {
+        bail!("--zoom must be at least 1, and --mixup, --shift, --brightness, --contrast not negative");
     }
     let mut cfg = ExperimentConfig::new(args.data.clone(), args.model, protocol);
     let features = args.features.apply(cfg.features.clone());
@@ -335,7 +357,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
 }
 
 pub fn run_eval(args: EvalArgs) -> Result<ExitCode> {
-    let report = experiment::evaluate_run(&args.run, args.data.as_deref())?;
+    let report = experiment::evaluate_run(&args.run, args.data.as_deref(), args.all)?;
     if args.json {
         print_json(&report)?;
     } else {

@@ -11,7 +11,7 @@ use burn::backend::{Backend, Dispatch, backend_extension, tensor::FloatTensor};
 use burn::cubecl::prelude::KernelId;
 use burn::cubecl::server::KernelArguments;
 use burn::cubecl::{CubeCount, CubeDim};
-use burn::tensor::{DType, Shape, Tensor};
+use burn::tensor::{DType, Shape, Tensor, TensorData};
 
 /// Invocations per workgroup of every kernel (the `{{ wg }}` template value).
 pub const WORKGROUP: u32 = 256;
@@ -130,6 +130,24 @@ impl WgslOps for CubeBackend {
         );
         output
     }
+}
+
+/// Runs `launch` on the wgpu device, or elsewhere (the CPU backend) its CPU reference `cpu`
+/// on a host copy of the input; either way the result has `launch.out_shape` and lives on
+/// the input's device.
+pub fn run_or_cpu<const D: usize, const E: usize>(
+    input: Tensor<D>,
+    launch: Launch,
+    cpu: impl FnOnce(&[f32]) -> Vec<f32>,
+) -> Tensor<E> {
+    let device = input.device();
+    if crate::gpu::device::is_wgpu(&device) {
+        return run(input, launch);
+    }
+    let host = input
+        .try_into_vec_as::<f32>()
+        .expect("a CPU-backend tensor reads back synchronously");
+    Tensor::from_data(TensorData::new(cpu(&host), launch.out_shape.clone()), &device)
 }
 
 /// Runs one kernel on a tensor that lives on the wgpu device; the result stays there.

@@ -12,6 +12,9 @@ use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, Linea
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Tensor};
 
+/// BatchNorm momentum for training (PyTorch semantics: weight of the new batch statistics).
+pub const TRAIN_BN_MOMENTUM: f64 = 0.1;
+
 /// Activation after a convolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activation {
@@ -247,6 +250,26 @@ impl MobileNet {
         let pooled: Tensor<2> = x.mean_dim(2).mean_dim(3).reshape([batch, channels]);
         let hidden = hardswish(self.head_hidden.forward(pooled));
         self.head_out.forward(self.head_dropout.forward(hidden))
+    }
+
+    /// Sets the momentum of every BatchNorm. The checkpoint's 0.01 (PyTorch's setting for
+    /// AudioSet training) leaves the statistics lagging far behind a new domain during a short
+    /// fine-tune; training uses [`TRAIN_BN_MOMENTUM`].
+    pub fn with_bn_momentum(mut self, momentum: f64) -> Self {
+        let set = |c: &mut ConvNormAct| c.bn.momentum = momentum;
+        for feature in &mut self.features {
+            match feature {
+                Feature::Conv(c) => set(c),
+                Feature::Block(b) => {
+                    for layer in &mut b.block {
+                        if let BlockLayer::Conv(c) = layer {
+                            set(c);
+                        }
+                    }
+                }
+            }
+        }
+        self
     }
 
     /// Replaces the classifier's output layer with a fresh `classes`-way one.

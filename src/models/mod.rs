@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 pub use bilstm::BiLstmNet;
 pub use cnn::Cnn;
 pub use import::MN04_WIDTH;
-pub use mobilenet::MobileNet;
+pub use mobilenet::{MobileNet, TRAIN_BN_MOMENTUM};
 pub use resnet::ResNet;
 pub use svm::{SvmConfig, SvmModel};
 
@@ -98,7 +98,9 @@ impl Network {
                 Network::BiLstm(BiLstmNet::new(cfg.n_mels, cfg.hidden, cfg.dropout, cfg.classes, device))
             }
             ModelKind::Cnn => Network::Cnn(Cnn::new(cfg.hidden, cfg.dropout, cfg.classes, device)),
-            ModelKind::Efficientat => Network::MobileNet(MobileNet::new(MN04_WIDTH, cfg.classes, cfg.dropout, device)),
+            ModelKind::Efficientat => Network::MobileNet(
+                MobileNet::new(MN04_WIDTH, cfg.classes, cfg.dropout, device).with_bn_momentum(TRAIN_BN_MOMENTUM),
+            ),
             _ => Network::ResNet(ResNet::resnet34(cfg.classes, device)),
         }
     }
@@ -114,7 +116,8 @@ impl Network {
             )),
             ModelKind::Efficientat => Ok(Network::MobileNet(
                 import::import_efficientat(path, MN04_WIDTH, import::AUDIOSET_CLASSES, device)?
-                    .with_head(cfg.classes, device),
+                    .with_head(cfg.classes, device)
+                    .with_bn_momentum(TRAIN_BN_MOMENTUM),
             )),
             kind => Err(Error::Config(format!(
                 "pretrained weights are for resnet34 and efficientat, not {}",

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::models::Network;
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
+use burn::store::{BurnpackStore, DTypePolicy, HalfPrecisionAdapter, ModuleRecord, ModuleSnapshot};
 use serde::{Serialize, de::DeserializeOwned};
 use std::path::{Path, PathBuf};
 
@@ -53,9 +54,21 @@ pub fn save_module<M: Module>(path: &Path, module: &M) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-/// Loads network weights into a network of the same shape.
+/// Saves a module with its weights in f16 (BatchNorm statistics stay f32), half the size;
+/// for models that ship in the repository. [`load_network`] reads either precision.
+pub fn save_module_half<M: Module>(path: &Path, module: &M) -> Result<()> {
+    let tmp = tmp_path(path);
+    let mut store = BurnpackStore::from_file(&tmp).with_to_adapter(HalfPrecisionAdapter::new());
+    module.save_into(&mut store).map_err(|e| weights_err(path, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Loads network weights into a network of the same shape, cast to its float type.
 pub fn load_network(path: &Path, network: Network) -> Result<Network> {
-    network.try_load_file(path).map_err(|e| weights_err(path, e))
+    let record = ModuleRecord::load(path)
+        .map_err(|e| weights_err(path, e))?
+        .with_dtype_policy(DTypePolicy::CastToModule);
+    network.try_load_record(record).map_err(|e| weights_err(path, e))
 }
 
 /// Saves the optimizer state atomically.

@@ -533,11 +533,45 @@ pub struct EvalReport {
     pub repeats: Vec<RepeatResult>,
 }
 
-/// Re-scores every repeat of a finished run from its saved model. With `data`, every labelled
-/// clip found there is the test set (e.g. another corpus); otherwise each repeat's own test split.
-pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>) -> Result<EvalReport> {
-    let cfg: ExperimentConfig = read_json(&run_dir.join("config.json"))?;
+/// A saved repeat: its training-time result and where its files are. A run directory keeps
+/// them in `<run>/<repeat>/` (weights `best.bpk`); a model directory from `export-model` is one
+/// repeat at its top level (weights `model.bpk`).
+struct SavedRepeat {
+    result: RepeatResult,
+    dir: PathBuf,
+    weights: PathBuf,
+}
+
+fn saved_repeats(run_dir: &Path) -> Result<Vec<SavedRepeat>> {
+    if run_dir.join("model.bpk").exists() {
+        return Ok(vec![SavedRepeat {
+            result: read_json(&run_dir.join("metrics.json"))?,
+            dir: run_dir.to_path_buf(),
+            weights: run_dir.join("model.bpk"),
+        }]);
+    }
     let trained: ExperimentResult = read_json(&run_dir.join("metrics.json"))?;
+    Ok(trained
+        .repeats
+        .into_iter()
+        .map(|r| {
+            let dir = run_dir.join(&r.name);
+            SavedRepeat {
+                weights: dir.join("best.bpk"),
+                dir,
+                result: r,
+            }
+        })
+        .collect())
+}
+
+/// Re-scores every repeat of a finished run (or a model directory) from its saved model on
+/// its own test split. `data` relocates the corpora (the split's files are looked up under the
+/// new folders by their path relative to the old ones); with `all`, every labelled clip found
+/// is scored instead (e.g. another corpus).
+pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Result<EvalReport> {
+    let cfg: ExperimentConfig = read_json(&run_dir.join("config.json"))?;
+    let saved = saved_repeats(run_dir)?;
     let dirs = data.map_or(cfg.data.clone(), <[PathBuf]>::to_vec);
     let corpus = Corpus::scan(&dirs)?;
     let loaded = Dataset::load(&corpus.clips, &cfg.clip);
@@ -552,19 +586,23 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>) -> Result<EvalRepo
         .enumerate()
         .map(|(i, c)| (c.path.as_path(), i))
         .collect();
-    let test_rows = |name: &str| -> Result<Vec<usize>> {
-        if data.is_some() {
+    let find = |p: &Path| -> Option<usize> {
+        index.get(p).copied().or_else(|| {
+            let rel = cfg.data.iter().find_map(|root| p.strip_prefix(root).ok())?;
+            dirs.iter()
+                .find_map(|root| index.get(root.join(rel).as_path()).copied())
+        })
+    };
+    let test_rows = |repeat: &SavedRepeat| -> Result<Vec<usize>> {
+        if all {
             return Ok((0..loaded.clips.len()).collect());
         }
-        let split: SplitPaths = read_json(&run_dir.join(name).join("split.json"))?;
-        let rows: Vec<usize> = split
-            .test
-            .iter()
-            .filter_map(|p| index.get(p.as_path()).copied())
-            .collect();
+        let split: SplitPaths = read_json(&repeat.dir.join("split.json"))?;
+        let rows: Vec<usize> = split.test.iter().filter_map(|p| find(p)).collect();
         if rows.len() < split.test.len() {
             eprintln!(
-                "warning: {name}: {} of {} test clips are missing or undecodable",
+                "warning: {}: {} of {} test clips are missing or undecodable",
+                repeat.result.name,
                 split.test.len() - rows.len(),
                 split.test.len()
             );
@@ -576,45 +614,41 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>) -> Result<EvalRepo
         _ => Compute::select(cfg.device)?,
     };
     let mut repeats = Vec::new();
+    let mut score = |repeat: &SavedRepeat, test: &[usize], predicted: &[usize]| {
+        let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
+        repeats.push(RepeatResult {
+            metrics: Metrics::compute(&truth, predicted, &names),
+            test_clips: test.len(),
+            ..repeat.result.clone()
+        });
+    };
     match cfg.model {
         ModelKind::Svm => {
             let rows = mfcc_means(&loaded.audio, &cfg.features)?;
-            for r in &trained.repeats {
-                let model: SvmModel = read_json(&run_dir.join(&r.name).join("svm.json"))?;
-                let test = test_rows(&r.name)?;
+            for repeat in &saved {
+                let model: SvmModel = read_json(&repeat.dir.join("svm.json"))?;
+                let test = test_rows(repeat)?;
                 let predicted = model.predict(&test.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>());
-                let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
-                repeats.push(RepeatResult {
-                    metrics: Metrics::compute(&truth, &predicted, &names),
-                    test_clips: test.len(),
-                    ..r.clone()
-                });
+                score(repeat, &test, &predicted);
             }
         }
         _ => {
             let features = log_mel_tensor(&compute, &loaded.audio, &cfg.features)?;
-            for r in &trained.repeats {
-                let dir = run_dir.join(&r.name);
-                let net: NetConfig = read_json(&dir.join("net.json"))?;
-                let network =
-                    super::checkpoint::load_network(&dir.join("best.bpk"), Network::new(&net, &compute.device))?;
+            for repeat in &saved {
+                let net: NetConfig = read_json(&repeat.dir.join("net.json"))?;
+                let network = super::checkpoint::load_network(&repeat.weights, Network::new(&net, &compute.device))?;
                 let image_size = net.image_size;
                 let batcher = Batcher::new(features.clone(), labels.clone(), net);
-                let test = test_rows(&r.name)?;
+                let test = test_rows(repeat)?;
                 let (_, predicted, _) = evaluate(&network, &batcher, &test, cfg.train.batch_size, image_size)?;
-                let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
-                repeats.push(RepeatResult {
-                    metrics: Metrics::compute(&truth, &predicted, &names),
-                    test_clips: test.len(),
-                    ..r.clone()
-                });
+                score(repeat, &test, &predicted);
             }
         }
     }
     let metrics: Vec<Metrics> = repeats.iter().map(|r| r.metrics.clone()).collect();
     Ok(EvalReport {
         run: run_dir.to_path_buf(),
-        test_set: if data.is_some() { "all".into() } else { "split".into() },
+        test_set: if all { "all".into() } else { "split".into() },
         summary: Summary::of(&metrics),
         pooled: Metrics::pooled(&metrics, &names),
         repeats,

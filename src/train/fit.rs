@@ -7,7 +7,7 @@ use super::checkpoint::{load_network, load_optimizer, read_json, save_module, sa
 use super::{Batcher, TrainConfig};
 use crate::error::Result;
 use crate::gpu::to_host;
-use crate::models::{NetConfig, Network};
+use crate::models::{ModelKind, NetConfig, Network};
 use crate::progress;
 use crate::rng;
 use burn::module::Module;
@@ -204,10 +204,14 @@ pub fn fit(
             val_accuracy,
             seconds: started.elapsed().as_secs_f64(),
         };
+        let size = match net_cfg.kind {
+            ModelKind::Resnet34 | ModelKind::Cnn => format!("  size {side:>3}"),
+            _ => String::new(),
+        };
         progress::note(
             &pb,
             &format!(
-                "epoch {:>3}  size {side:>3}  lr {:.2e}  train loss {:.4} acc {:.3}  val loss {} acc {}  ({:.1} s)",
+                "epoch {:>3}{size}  lr {:.2e}  train loss {:.4} acc {:.3}  val loss {} acc {}  ({:.1} s)",
                 record.epoch,
                 lr,
                 record.train_loss,

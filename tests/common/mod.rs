@@ -183,3 +183,17 @@ pub fn rms(x: &[f32]) -> f32 {
     let b = x.len() - a;
     (x[a..b].iter().map(|v| v * v).sum::<f32>() / (b - a) as f32).sqrt()
 }
+
+/// Largest absolute difference of two equally long slices.
+pub fn max_abs(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "compared slices differ in length");
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+/// Indices of the `k` largest values, largest first.
+pub fn top_k(values: &[f32], k: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    order.truncate(k);
+    order
+}
