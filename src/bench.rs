@@ -35,6 +35,8 @@ pub struct FeaturePath {
 pub struct FeatureBench {
     pub config: FeatureConfig,
     pub clips: usize,
+    /// Files that did not decode (left out of the timing).
+    pub skipped: usize,
     pub audio_seconds: f64,
     /// Decode + resample of every file, all cores.
     pub decode_resample_seconds: f64,
@@ -58,12 +60,13 @@ pub fn features(data: &[std::path::PathBuf], cfg: &FeatureConfig, gpu: Option<&C
         trim_db: None,
     };
     let started = Instant::now();
-    let audio: Vec<Vec<f32>> = corpus
-        .clips
-        .par_iter()
-        .filter_map(|c| clip_cfg.load(&c.path).ok())
-        .collect();
+    let loaded: Vec<Result<Vec<f32>>> = corpus.clips.par_iter().map(|c| clip_cfg.load(&c.path)).collect();
     let decode_resample_seconds = started.elapsed().as_secs_f64();
+    let skipped = loaded.iter().filter(|r| r.is_err()).count();
+    let audio: Vec<Vec<f32>> = loaded.into_iter().filter_map(|r| r.ok()).collect();
+    if audio.is_empty() {
+        return Err(Error::Data("no decodable clips to benchmark".into()));
+    }
     let audio_seconds = audio.iter().map(|a| a.len()).sum::<usize>() as f64 / cfg.sample_rate as f64;
     let mut paths = Vec::new();
 
@@ -121,6 +124,7 @@ pub fn features(data: &[std::path::PathBuf], cfg: &FeatureConfig, gpu: Option<&C
     Ok(FeatureBench {
         config: cfg.clone(),
         clips: audio.len(),
+        skipped,
         audio_seconds,
         decode_resample_seconds,
         paths,

@@ -306,18 +306,6 @@ pub fn predict_files(predictor: &Predictor, files: &[PathBuf], options: &Predict
     Ok(results)
 }
 
-/// Names of the classes, in the order of `Prediction::probabilities`.
-pub fn class_names() -> Vec<&'static str> {
-    Emotion::ALL.iter().map(|e| e.name()).collect()
-}
-
-impl Predictor {
-    /// Parameter count of the loaded network.
-    pub fn parameters(&self) -> usize {
-        self.network.num_params()
-    }
-}
-
 /// Copies a trained run's first repeat into a self-contained model directory
 /// (`config.json`, `net.json`, `model.bpk`, `metrics.json`, `split.json`) that
 /// [`Predictor::load`] reads and `emovox eval --run` re-scores;

@@ -103,6 +103,9 @@ fn features(args: FeatureBenchArgs) -> Result<ExitCode> {
         "{} clips, {:.0} s of audio; front end {} Hz, n_fft {}, hop {}, {} mels",
         report.clips, report.audio_seconds, cfg.sample_rate, cfg.n_fft, cfg.hop, cfg.n_mels
     );
+    if report.skipped > 0 {
+        println!("warning: {} files did not decode and are left out", report.skipped);
+    }
     println!("decode + resample (all cores): {:.2} s", report.decode_resample_seconds);
     println!(
         "{:<5} {:>9} {:>9} {:>10} {:>9}  device",

@@ -5,11 +5,10 @@ use super::{DeviceArgs, print_json};
 use anyhow::{Context, Result};
 use clap::Args;
 use emovox::audio::{decode_file, resample};
+use emovox::corpus::Emotion;
 use emovox::gpu::Compute;
 use emovox::plot::{Span, timeline_png};
-use emovox::predict::{
-    FileResult, PredictOptions, Predictor, class_names, default_model_dir, expand_inputs, predict_files,
-};
+use emovox::predict::{FileResult, PredictOptions, Predictor, default_model_dir, expand_inputs, predict_files};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -89,7 +88,7 @@ fn csv_field(text: &str) -> String {
 }
 
 fn print_csv(results: &[FileResult], timeline: bool) {
-    let names = class_names();
+    let names = Emotion::names();
     let probs = names.iter().map(|n| format!("p_{n}")).collect::<Vec<_>>().join(",");
     if timeline {
         println!("path,start,end,label,confidence,{probs},error");
@@ -180,7 +179,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         print_table(&results);
     }
     if let Some(base) = &args.png {
-        let names = class_names();
+        let names = Emotion::names();
         let many = predicted > 1;
         for r in results.iter().filter(|r| r.error.is_none()) {
             let audio = decode_file(&r.path)?;

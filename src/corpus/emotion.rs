@@ -43,6 +43,11 @@ impl Emotion {
         Self::ALL.get(index).copied()
     }
 
+    /// Every class name, in index order.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|e| e.name()).collect()
+    }
+
     /// Canonical lowercase name.
     pub fn name(self) -> &'static str {
         match self {

@@ -2,6 +2,10 @@
 //! [`cpu`] reference (oracle and CPU path) and the WGSL kernels in [`gpu`] that run on a
 //! Burn tensor's own buffers on the wgpu device.
 
+use crate::error::{Error, Result};
+use crate::gpu::Compute;
+use burn::tensor::{Tensor, TensorData};
+
 pub mod config;
 pub mod cpu;
 pub mod filters;
@@ -38,10 +42,6 @@ impl FeatureMap {
             .collect()
     }
 }
-
-use crate::error::{Error, Result};
-use crate::gpu::Compute;
-use burn::tensor::{Tensor, TensorData};
 
 /// Clips of unequal length zero-padded at the end to the longest, as one row-major buffer.
 pub fn pad_batch<S: AsRef<[f32]>>(clips: &[S]) -> (Vec<f32>, usize) {

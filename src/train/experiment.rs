@@ -173,11 +173,6 @@ pub struct SplitPaths {
     pub test: Vec<PathBuf>,
 }
 
-/// Class names in index order.
-pub fn class_names() -> Vec<&'static str> {
-    Emotion::ALL.iter().map(|e| e.name()).collect()
-}
-
 fn git_commit() -> String {
     std::process::Command::new("git")
         .args(["rev-parse", "HEAD"])
@@ -284,7 +279,7 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
         return Err(Error::Data("no decodable labelled clips found".into()));
     }
     let labels = data.labels();
-    let names = class_names();
+    let names = Emotion::names();
     let compute = match cfg.model {
         ModelKind::Svm => Compute::cpu(),
         _ => Compute::select(cfg.device)?,
@@ -465,7 +460,7 @@ pub fn write_reports(
     result: &ExperimentResult,
     histories: &[(String, Vec<EpochRecord>)],
 ) -> Result<()> {
-    let names = class_names();
+    let names = Emotion::names();
     let title = format!(
         "{} ({} protocol): accuracy {:.3}, macro-F1 {:.3}",
         cfg.model.name(),
@@ -578,7 +573,7 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
     if let Some(note) = loaded.failure_note() {
         eprintln!("{note}");
     }
-    let names = class_names();
+    let names = Emotion::names();
     let labels = loaded.labels();
     let index: std::collections::HashMap<&Path, usize> = loaded
         .clips
