@@ -18,6 +18,13 @@ fn main() -> ExitCode {
         // SAFETY: single-threaded at this point; nothing reads the environment concurrently.
         unsafe { std::env::set_var("BURN_DEVICE", "flex") };
     }
+    // Mesa's implicit Vulkan layer `device_select` connects to a Wayland display while
+    // listing GPUs and, on a headless machine (no XDG_RUNTIME_DIR), prints an `error:` line
+    // per probe. With no display session there is nothing for it to select by; turn it off.
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() && std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: as above.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
     match cli::run() {
         Ok(code) => code,
         Err(e) => {

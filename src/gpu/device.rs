@@ -133,8 +133,12 @@ pub fn is_wgpu(device: &Device) -> bool {
 
 /// Every adapter wgpu can see, for `emovox info`.
 pub fn list_adapters() -> Vec<DeviceInfo> {
-    let instance = wgpu::Instance::default();
-    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::PRIMARY))
+    let backends = wgpu::Backends::PRIMARY;
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    pollster::block_on(instance.enumerate_adapters(backends))
         .iter()
         .map(|a| adapter_info(&a.get_info()))
         .collect()
