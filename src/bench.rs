@@ -141,6 +141,9 @@ pub struct TrainBench {
     pub frames: usize,
     pub device: DeviceInfo,
     pub steps: usize,
+    /// Untimed steps before the timed ones, and their total time (kernel compilation,
+    /// autotuning and fusion happen there on a GPU).
+    pub warmup_steps: usize,
     pub warmup_seconds: f64,
     pub ms_per_step: f64,
     pub samples_per_second: f64,
@@ -153,6 +156,7 @@ pub fn train_steps(
     kind: ModelKind,
     batch: usize,
     frames: usize,
+    warmup_steps: usize,
     steps: usize,
     augment: Option<&AugmentConfig>,
 ) -> Result<TrainBench> {
@@ -197,7 +201,9 @@ pub fn train_steps(
         Ok(network)
     };
     let started = Instant::now();
-    network = step(network)?;
+    for _ in 0..warmup_steps {
+        network = step(network)?;
+    }
     let warmup_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
     for _ in 0..steps {
@@ -212,6 +218,7 @@ pub fn train_steps(
         frames,
         device: compute.info.clone(),
         steps,
+        warmup_steps,
         warmup_seconds,
         ms_per_step: seconds * 1000.0 / steps.max(1) as f64,
         samples_per_second: (batch * steps) as f64 / seconds.max(1e-9),

@@ -153,10 +153,18 @@ fn fmt_summary(o: &Option<ProtocolOutcome>) -> (String, String) {
     match o {
         Some(o) => {
             let n = o.summary.repeats;
-            (
-                format!("{} ({n})", o.summary.accuracy),
-                format!("{}", o.summary.macro_f1),
-            )
+            if n > 1 {
+                (
+                    format!("{} ({n})", o.summary.accuracy),
+                    format!("{}", o.summary.macro_f1),
+                )
+            } else {
+                // One repeat has no spread: print the value alone.
+                (
+                    format!("{:.3} (1)", o.summary.accuracy.mean),
+                    format!("{:.3}", o.summary.macro_f1.mean),
+                )
+            }
         }
         None => ("-".into(), "-".into()),
     }
@@ -169,7 +177,7 @@ pub fn markdown(rc: &ReproduceConfig, rows: &[RowResult], clips: usize) -> Strin
     let _ = writeln!(
         md,
         "Vu, \"Amplifying Emotional Signals: Data-Efficient Deep Learning for Robust SER\": RAVDESS + SAVEE, 8 classes ({clips} clips). \
-         Accuracy and macro-F1 as mean ± sample std over repeats (count in brackets): `random` = the paper's stratified 90/5/5 split \
+         Accuracy and macro-F1 as mean ± sample std over repeats (count in brackets; one repeat has no spread): `random` = the paper's stratified 90/5/5 split \
          with different seeds (speakers leak between train and test); `speaker` = speaker-independent folds (no speaker in both).\n"
     );
     if rc.quick {

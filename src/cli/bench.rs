@@ -57,9 +57,13 @@ pub struct TrainBenchArgs {
     /// Batch size.
     #[arg(long, default_value_t = 16)]
     batch: usize,
-    /// Timed steps after one warm-up step.
+    /// Timed steps.
     #[arg(long, default_value_t = 5)]
     steps: usize,
+    /// Untimed steps first: on a GPU, kernel compilation, autotuning and fusion settle there
+    /// (one step is not enough on wgpu).
+    #[arg(long, default_value_t = 3)]
+    warmup: usize,
     /// Log-mel frames per example (4 s at 16 kHz, hop 256 = 251).
     #[arg(long, default_value_t = 251)]
     frames: usize,
@@ -174,6 +178,7 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
                 args.model,
                 args.batch,
                 args.frames,
+                args.warmup,
                 args.steps,
                 *aug,
             )?);

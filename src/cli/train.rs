@@ -245,10 +245,12 @@ fn print_results(title: &str, repeats: &[RepeatResult], summary: &Summary, poole
             r.name, m.accuracy, m.macro_f1, m.uar, m.n
         );
     }
-    println!(
-        "mean ± std over {}: accuracy {}, macro-F1 {}, weighted-F1 {}, UAR {}",
-        summary.repeats, summary.accuracy, summary.macro_f1, summary.weighted_f1, summary.uar
-    );
+    if summary.repeats > 1 {
+        println!(
+            "mean ± std over {}: accuracy {}, macro-F1 {}, weighted-F1 {}, UAR {}",
+            summary.repeats, summary.accuracy, summary.macro_f1, summary.weighted_f1, summary.uar
+        );
+    }
     println!("\nper class (pooled over repeats):");
     println!(
         "{:<10} {:>9} {:>7} {:>6} {:>8}",
@@ -277,10 +279,10 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     if args.image_size < 32 || args.hidden == Some(0) {
         bail!("--image-size must be at least 32 and --hidden at least 1");
     }
-    if !(0.0..1.0).contains(&args.dropout) || !(args.duration > 0.1 && args.duration.is_finite()) {
+    if !((0.0..1.0).contains(&args.dropout) && args.duration > 0.1 && args.duration.is_finite()) {
         bail!("--dropout must be in [0, 1) and --duration above 0.1 s");
     }
-    if !(args.lr > 0.0 && args.lr.is_finite()) || !(args.lr_decay > 0.0 && args.lr_decay <= 1.0) || args.svm_c <= 0.0 {
+    if !(args.lr > 0.0 && args.lr.is_finite() && args.lr_decay > 0.0 && args.lr_decay <= 1.0 && args.svm_c > 0.0) {
         bail!("--lr and --svm-c must be positive and --lr-decay in (0, 1]");
     }
     let a = &args.augment;

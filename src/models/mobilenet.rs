@@ -111,6 +111,8 @@ impl ConcurrentSe {
 }
 
 /// A layer of an inverted-residual block.
+// Built once per model and never moved in a hot loop: boxing the large variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum BlockLayer {
     Conv(ConvNormAct),
@@ -136,6 +138,8 @@ impl InvertedResidual {
 }
 
 /// One entry of `features`.
+// Built once per model and never moved in a hot loop: boxing the large variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Feature {
     Conv(ConvNormAct),

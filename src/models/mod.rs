@@ -82,6 +82,8 @@ pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 
 /// A Burn network of any kind.
+// Built once per model and never moved in a hot loop: boxing the large variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Network {
     BiLstm(BiLstmNet),

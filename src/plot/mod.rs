@@ -190,6 +190,7 @@ pub fn curves_png(path: &Path, title: &str, y_label: &str, series: &[Series]) ->
         chart
             .configure_mesh()
             .x_desc("epoch")
+            .x_label_formatter(&|v| format!("{v:.0}"))
             .y_desc(y_label)
             .label_style(("sans-serif", 14))
             .draw()

@@ -156,6 +156,7 @@ pub struct ExperimentResult {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub emovox_version: String,
+    /// `HEAD` of the working tree the run started in, `-dirty` appended if it had changes.
     pub git_commit: String,
     pub device: DeviceInfo,
     pub started_unix: u64,
@@ -175,7 +176,7 @@ pub struct SplitPaths {
 
 fn git_commit() -> String {
     std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
+        .args(["describe", "--always", "--dirty", "--abbrev=40"])
         .output()
         .ok()
         .filter(|o| o.status.success())

@@ -135,10 +135,9 @@ pub fn mp3_bytes(mono: &[f32], rate: u32) -> Vec<u8> {
         .iter()
         .map(|x| (x.clamp(-1.0, 1.0) * 32767.0).round() as i16)
         .collect();
-    let mut out = Vec::new();
-    out.reserve(mp3lame_encoder::max_required_buffer_size(pcm.len()));
+    // Room for the frames and for the flushed tail (lame asks for 7200 bytes there).
+    let mut out = Vec::with_capacity(mp3lame_encoder::max_required_buffer_size(pcm.len()) + 7200);
     encoder.encode_to_vec(MonoPcm(&pcm), &mut out).expect("mp3 encode");
-    out.reserve(7200);
     encoder.flush_to_vec::<FlushNoGap>(&mut out).expect("mp3 flush");
     out
 }
