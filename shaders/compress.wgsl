@@ -4,17 +4,12 @@
 //   log (EfficientAT): y = (ln(x + offset) + shift) / scale.
 //
 // Grid: (batch, 1, 1); one workgroup of {{ wg }} invocations per clip.
-// Bindings (all read_write: Burn tensors are sub-allocations of shared wgpu buffers, and one
-// buffer may not be bound read-only and read-write in the same dispatch):
+// Bindings (declared in bindings.wgsl):
 //   0 input  [batch, count] f32 (mel power, count = n_mels * frames)
 //   1 out    [batch, count] f32
 //   2 params u32 array: [0] batch [1] count [2] mode (0 dB, 1 log) [3] has_top_db (0/1)
 //       [4] a [5] b [6] c (f32 bits): dB: amin, ref_db = 10 log10(max(amin, ref)), top_db;
 //       log: offset, shift, scale
-
-@group(0) @binding(0) var<storage, read_write> input: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<storage, read_write> params: array<u32>;
 
 const WG: u32 = {{ wg }}u;
 const TEN_LOG10_2: f32 = 3.0102999566398120;

@@ -2,8 +2,7 @@
 // spans) of each image are set to a fill value.
 //
 // Grid: (ceil(h * w / {{ wg }}), batch, 1); one invocation per pixel.
-// Bindings (all read_write: Burn tensors are sub-allocations of shared wgpu buffers, and one
-// buffer may not be bound read-only and read-write in the same dispatch):
+// Bindings (declared in bindings.wgsl):
 //   0 input  [batch, h, w] f32
 //   1 out    [batch, h, w] f32
 //   2 params u32 array: [0] batch [1] h [2] w [3] n_freq [4] n_time [5] fill (f32 bits), then per
@@ -11,10 +10,6 @@
 //       n_time (first column, columns) pairs; a pair with 0 rows/columns masks nothing.
 // Math: out = fill if the pixel's row lies in a frequency mask or its column in a time mask,
 // else the input value.
-
-@group(0) @binding(0) var<storage, read_write> input: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<storage, read_write> params: array<u32>;
 
 @compute @workgroup_size({{ wg }})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,20 +1,15 @@
 // mel.wgsl: sparse mel projection of a batched power spectrogram.
 //
 // Grid: (ceil(n_mels * frames / {{ wg }}), batch, 1); one invocation per output value.
-// Bindings (all read_write: Burn tensors are sub-allocations of shared wgpu buffers, and one
-// buffer may not be bound read-only and read-write in the same dispatch):
-//   0 power  [batch, frames, n_bins] f32
+// Bindings (declared in bindings.wgsl):
+//   0 input  [batch, frames, n_bins] f32
 //   1 out    [batch, n_mels, frames] f32
 //   2 params u32 array:
 //       [0] batch [1] frames [2] n_bins [3] n_mels
 //       [4 .. 4+3*n_mels)  per filter m: first non-zero bin, number of non-zero bins, and the
 //                          params index of its first weight
 //       [4+3*n_mels ..)    the filters' non-zero weights (f32 bits), concatenated in filter order
-// Math: out[b, m, t] = sum_j w_m[j] * power[b, t, start_m + j]  (librosa mel_basis @ S).
-
-@group(0) @binding(0) var<storage, read_write> power: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<storage, read_write> params: array<u32>;
+// Math: out[b, m, t] = sum_j w_m[j] * input[b, t, start_m + j]  (librosa mel_basis @ S).
 
 @compute @workgroup_size({{ wg }})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -35,7 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let row = (b * frames + t) * n_bins + start;
     var acc = 0.0;
     for (var j = 0u; j < count; j = j + 1u) {
-        acc = acc + bitcast<f32>(params[w + j]) * power[row + j];
+        acc = acc + bitcast<f32>(params[w + j]) * input[row + j];
     }
     out[(b * n_mels + m) * frames + t] = acc;
 }

@@ -1,17 +1,12 @@
 // mfcc.wgsl: orthonormal DCT-II along the mel axis of a batched log-mel map.
 //
 // Grid: (ceil(n_mfcc * frames / {{ wg }}), batch, 1); one invocation per output value.
-// Bindings (all read_write: Burn tensors are sub-allocations of shared wgpu buffers, and one
-// buffer may not be bound read-only and read-write in the same dispatch):
+// Bindings (declared in bindings.wgsl):
 //   0 input  [batch, n_mels, frames] f32 (dB)
 //   1 out    [batch, n_mfcc, frames] f32
 //   2 params u32 array: [0] batch [1] n_mels [2] frames [3] n_mfcc
 //       [4 ..) DCT basis [n_mfcc, n_mels] (f32 bits), scipy dct(type=2, norm="ortho") rows
 // Math: out[b, c, t] = sum_m D[c, m] * input[b, m, t].
-
-@group(0) @binding(0) var<storage, read_write> input: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<storage, read_write> params: array<u32>;
 
 @compute @workgroup_size({{ wg }})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

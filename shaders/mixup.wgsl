@@ -2,17 +2,12 @@
 // (mixup, Zhang et al. 2018); used for the images and for their one-hot targets.
 //
 // Grid: (ceil(n / {{ wg }}), batch, 1); one invocation per value.
-// Bindings (all read_write: Burn tensors are sub-allocations of shared wgpu buffers, and one
-// buffer may not be bound read-only and read-write in the same dispatch):
+// Bindings (declared in bindings.wgsl):
 //   0 input  [batch, n] f32 (any trailing shape, flattened)
 //   1 out    [batch, n] f32
 //   2 params u32 array: [0] batch [1] n, then partner index p_b for each b, then lambda_b (f32
 //       bits) for each b
 // Math: out[b, i] = lambda_b * input[b, i] + (1 - lambda_b) * input[p_b, i].
-
-@group(0) @binding(0) var<storage, read_write> input: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<storage, read_write> params: array<u32>;
 
 @compute @workgroup_size({{ wg }})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

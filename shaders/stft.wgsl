@@ -1,9 +1,8 @@
 // stft.wgsl: batched framing + window + radix-2 complex FFT -> power (or magnitude) spectrum.
 //
 // Grid: (frames, batch, 1) workgroups of {{ wg }} invocations; one workgroup per (frame, clip).
-// Bindings (all read_write: Burn tensors are sub-allocations of shared wgpu buffers, and one
-// buffer may not be bound read-only and read-write in the same dispatch):
-//   0 audio  [batch, len]            f32, row-major (clips zero-padded to one length)
+// Bindings (declared in bindings.wgsl):
+//   0 input  [batch, len]            f32, row-major (clips zero-padded to one length)
 //   1 out    [batch, frames, n_bins] f32, n_bins = n/2 + 1
 //   2 params u32 array:
 //       [0] batch [1] len [2] hop [3] frames [4] center (0/1) [5] pad_mode (0 zeros, 1 reflect)
@@ -15,10 +14,6 @@
 // out-of-range samples 0 (zeros) or mirrored without edge repeat (reflect); X = FFT(w * frame);
 // out = |X_k|^2 (power 2) or |X_k| (power 1) for k in 0..=n/2.
 // n = {{ n }} is a compile-time constant (power of two); tables come from the CPU in f64->f32.
-
-@group(0) @binding(0) var<storage, read_write> audio: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<storage, read_write> params: array<u32>;
 
 const N: u32 = {{ n }}u;
 const WG: u32 = {{ wg }}u;
@@ -32,9 +27,9 @@ fn bit_reverse(i: u32, bits: u32) -> u32 {
 
 fn signal(b: u32, j: u32, len: u32, pre: bool, c: f32) -> f32 {
     if (pre) {
-        return audio[b * len + j + 1u] - c * audio[b * len + j];
+        return input[b * len + j + 1u] - c * input[b * len + j];
     }
-    return audio[b * len + j];
+    return input[b * len + j];
 }
 
 // Sample s of clip b's framed signal (length l after pre-emphasis), padded as configured.

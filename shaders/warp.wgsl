@@ -3,8 +3,7 @@
 // and brightness / contrast.
 //
 // Grid: (ceil(h_out * w_out / {{ wg }}), batch, 1); one invocation per output pixel.
-// Bindings (all read_write: Burn tensors are sub-allocations of shared wgpu buffers, and one
-// buffer may not be bound read-only and read-write in the same dispatch):
+// Bindings (declared in bindings.wgsl):
 //   0 input  [batch, h_in, w_in]   f32
 //   1 out    [batch, h_out, w_out] f32
 //   2 params u32 array: [0] batch [1] h_in [2] w_in [3] h_out [4] w_out, then for each example b
@@ -13,10 +12,6 @@
 //   xi = m00 x + m01 y + c0,  yi = m10 x + m11 y + c1        (pixel-index coordinates)
 // bilinearly; taps outside the input read `fill`; out = gain * sample + bias.
 // The host derives m and c in f64 from angle / zoom / shift / sizes (augment::WarpParams).
-
-@group(0) @binding(0) var<storage, read_write> input: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<storage, read_write> params: array<u32>;
 
 fn tap(base: u32, h: u32, w: u32, y: i32, x: i32, fill: f32) -> f32 {
     if (x < 0 || y < 0 || x >= i32(w) || y >= i32(h)) {

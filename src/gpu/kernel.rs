@@ -1,7 +1,8 @@
 //! Runs the WGSL kernels of `shaders/` on a Burn tensor's own wgpu buffer.
 //!
-//! Every kernel has the same binding layout: 0 = input tensor (read), 1 = output tensor
-//! (written), 2 = a small u32 parameter buffer (shape numbers, f32 tables as bits). So one
+//! Every kernel has the same binding layout, declared once in `shaders/bindings.wgsl` and
+//! prepended to each kernel: 0 = input tensor (read), 1 = output tensor (written), 2 = a small
+//! u32 parameter buffer (shape numbers, f32 tables as bits). So one
 //! backend extension, [`WgslOps::wgsl_launch`], serves all of them: it allocates the output
 //! on the input's device and dispatches the kernel with no host round trip. With fusion on,
 //! the launch is recorded lazily like any other Burn op.
@@ -28,16 +29,26 @@ pub enum Shader {
     Mixup,
 }
 
+/// Every kernel's source starts with the shared binding layout.
+macro_rules! kernel_source {
+    ($file:literal) => {
+        concat!(
+            include_str!("../../shaders/bindings.wgsl"),
+            include_str!(concat!("../../shaders/", $file))
+        )
+    };
+}
+
 impl Shader {
     fn source(self) -> &'static str {
         match self {
-            Shader::Stft => include_str!("../../shaders/stft.wgsl"),
-            Shader::Mel => include_str!("../../shaders/mel.wgsl"),
-            Shader::Compress => include_str!("../../shaders/compress.wgsl"),
-            Shader::Mfcc => include_str!("../../shaders/mfcc.wgsl"),
-            Shader::Warp => include_str!("../../shaders/warp.wgsl"),
-            Shader::Mask => include_str!("../../shaders/mask.wgsl"),
-            Shader::Mixup => include_str!("../../shaders/mixup.wgsl"),
+            Shader::Stft => kernel_source!("stft.wgsl"),
+            Shader::Mel => kernel_source!("mel.wgsl"),
+            Shader::Compress => kernel_source!("compress.wgsl"),
+            Shader::Mfcc => kernel_source!("mfcc.wgsl"),
+            Shader::Warp => kernel_source!("warp.wgsl"),
+            Shader::Mask => kernel_source!("mask.wgsl"),
+            Shader::Mixup => kernel_source!("mixup.wgsl"),
         }
     }
 }
