@@ -8,7 +8,7 @@ use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::features::{CpuFrontEnd, FeatureConfig, GpuFrontEnd, pad_batch};
 use crate::gpu::{Compute, DeviceInfo};
-use crate::models::{CNN_WIDTH, ModelKind, NetConfig, Network, prepare_input};
+use crate::models::{CNN_WIDTH, ModelKind, NetConfig, Network, augmented_dims, prepare_input};
 use crate::train::{one_hot, soft_cross_entropy};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor, TensorData};
@@ -185,10 +185,7 @@ pub fn train_steps(
     let features = Tensor::<3>::random([batch, n_mels, frames], Distribution::Uniform(-80.0, 0.0), &device);
     let labels: Vec<usize> = (0..batch).map(|i| i % 8).collect();
     let targets = one_hot(&labels, 8, &device);
-    let (rows, cols) = match kind {
-        ModelKind::Bilstm => (n_mels, frames),
-        _ => (net.image_size, net.image_size),
-    };
+    let (rows, cols) = augmented_dims(&net, n_mels, frames, net.image_size);
     let mut counter = 0;
     let mut step = |network: Network| -> Result<Network> {
         counter += 1;

@@ -194,6 +194,15 @@ impl NetInput {
     }
 }
 
+/// Rows and columns of the image that [`prepare_input`] augments (and masks) for this model:
+/// the log-mel itself for the BiLSTM and EfficientAT, the `image_size` square for the others.
+pub fn augmented_dims(cfg: &NetConfig, n_mels: usize, frames: usize, image_size: usize) -> (usize, usize) {
+    match cfg.kind {
+        ModelKind::Bilstm | ModelKind::Efficientat => (n_mels, frames),
+        _ => (image_size, image_size),
+    }
+}
+
 /// Turns log-mels [batch, n_mels, frames] (dB) and one-hot targets into the network's input
 /// and (possibly mixed) targets, on the same device.
 /// BiLSTM: per-band standardisation, masks, mixup; frames-first [batch, frames, n_mels].
@@ -267,5 +276,32 @@ pub fn prepare_input(
             let rgb = image.unsqueeze_dim::<4>(1).repeat_dim(1, 3);
             (NetInput::Image((rgb - mean) / std), targets)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(kind: ModelKind) -> NetConfig {
+        NetConfig {
+            kind,
+            classes: 8,
+            n_mels: 128,
+            hidden: 128,
+            dropout: 0.0,
+            image_size: 128,
+            band_mean: vec![],
+            band_std: vec![],
+            pretrained: None,
+        }
+    }
+
+    #[test]
+    fn augmentation_covers_the_image_each_model_sees() {
+        // EfficientAT and the BiLSTM see the whole log-mel: time masks must reach every frame.
+        assert_eq!(augmented_dims(&net(ModelKind::Efficientat), 128, 401, 128), (128, 401));
+        assert_eq!(augmented_dims(&net(ModelKind::Bilstm), 128, 251, 128), (128, 251));
+        assert_eq!(augmented_dims(&net(ModelKind::Resnet34), 128, 251, 96), (96, 96));
     }
 }

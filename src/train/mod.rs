@@ -10,7 +10,7 @@ use crate::augment::{AudioAugment, AugmentConfig};
 use crate::error::Result;
 use crate::features::{FeatureConfig, log_mel_tensor};
 use crate::gpu::Compute;
-use crate::models::{ModelKind, NetConfig, NetInput, prepare_input};
+use crate::models::{NetConfig, NetInput, augmented_dims, prepare_input};
 use crate::rng;
 use burn::tensor::{Device, Tensor};
 use rayon::prelude::*;
@@ -193,10 +193,7 @@ impl Batcher {
             None => Self::rows_of(&self.features, rows),
         };
         let [_, n_mels, frames] = x.dims();
-        let (mask_rows, mask_cols) = match self.net.kind {
-            ModelKind::Bilstm => (n_mels, frames),
-            _ => (image_size, image_size),
-        };
+        let (mask_rows, mask_cols) = augmented_dims(&self.net, n_mels, frames, image_size);
         let draws = cfg
             .augment
             .as_ref()
