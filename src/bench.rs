@@ -4,7 +4,7 @@
 
 use crate::audio::ClipConfig;
 use crate::augment::AugmentConfig;
-use crate::corpus::Corpus;
+use crate::corpus::{Classes, Corpus};
 use crate::error::{Error, Result};
 use crate::features::{CpuFrontEnd, FeatureConfig, GpuFrontEnd, pad_batch};
 use crate::gpu::{Compute, DeviceInfo};
@@ -171,7 +171,7 @@ pub fn train_steps(
     let n_mels = 128;
     let net = NetConfig {
         kind,
-        classes: 8,
+        classes: Classes::emotions(),
         n_mels,
         hidden: if kind == ModelKind::Cnn { CNN_WIDTH } else { 128 },
         dropout: 0.3,

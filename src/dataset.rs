@@ -3,7 +3,8 @@
 //! listed (path and reason), so one bad file never stops a run.
 
 use crate::audio::ClipConfig;
-use crate::corpus::Clip;
+use crate::corpus::{Classes, Clip, class_indices};
+use crate::error::Result;
 use crate::progress;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -43,9 +44,9 @@ impl Dataset {
         data
     }
 
-    /// Class index of every clip.
-    pub fn labels(&self) -> Vec<usize> {
-        self.clips.iter().map(|c| c.emotion.index()).collect()
+    /// Class index of every clip; a label outside `classes` is an error.
+    pub fn labels(&self, classes: &Classes) -> Result<Vec<usize>> {
+        class_indices(&self.clips, classes)
     }
 
     /// One-line warning about skipped files, if any.

@@ -57,7 +57,12 @@ pub const TABLE: [PaperRow; 6] = [
 ];
 
 /// The paper row an experiment corresponds to.
+/// The paper's row for a run of the same model on its 8-class label space (`None` for other
+/// class sets and models the paper does not have).
 pub fn paper_row(cfg: &ExperimentConfig) -> Option<&'static PaperRow> {
+    if cfg.classes != crate::corpus::Classes::emotions() {
+        return None;
+    }
     let index = match (cfg.model, cfg.net.pretrained.is_some(), cfg.train.augment.is_some()) {
         (ModelKind::Svm, ..) => 0,
         (ModelKind::Bilstm, ..) => 1,
@@ -229,8 +234,7 @@ pub fn markdown(rc: &ReproduceConfig, rows: &[RowResult], clips: usize) -> Strin
     }
     let _ = writeln!(
         md,
-        "\nEach row's run directories (config, metrics, plots, checkpoints) are under `{}`.",
-        rc.out.display()
+        "\nEach row's run directories (config, metrics, plots, checkpoints) are beside this file."
     );
     md
 }

@@ -5,8 +5,9 @@
 mod common;
 
 use common::*;
+use emovox::audio::window_bounds;
 use emovox::gpu::Compute;
-use emovox::predict::{PredictOptions, Predictor, default_model_dir, expand_inputs, predict_files, window_bounds};
+use emovox::predict::{PredictOptions, Predictor, default_model_dir, expand_inputs, predict_files};
 use std::path::Path;
 use std::process::Command;
 
@@ -126,12 +127,32 @@ fn json_and_csv_outputs_have_their_schema_and_exit_codes_tell_success() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = json.as_array().unwrap();
+    // The keys keep the model's class order in the text (serde_json's Value would sort them).
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = &text[text.find("\"probabilities\"").unwrap()..];
+    let first = &first[..first.find('}').unwrap()];
+    let order: Vec<usize> = [
+        "neutral",
+        "calm",
+        "happy",
+        "sad",
+        "angry",
+        "fearful",
+        "disgust",
+        "surprised",
+    ]
+    .iter()
+    .map(|n| first.find(&format!("\"{n}\"")).unwrap())
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{first}");
     assert_eq!(rows.len(), 4);
     for row in rows {
         assert!(row["path"].is_string());
         if row["error"].is_null() {
             assert!(row["prediction"]["label"].is_string() && row["prediction"]["confidence"].is_number());
-            assert_eq!(row["prediction"]["probabilities"].as_array().unwrap().len(), 8);
+            // Probabilities are an object keyed by class name, in the model's class order.
+            let probabilities = row["prediction"]["probabilities"].as_object().unwrap();
+            assert_eq!(probabilities.len(), 8);
         } else {
             assert!(row["prediction"].is_null());
         }

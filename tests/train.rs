@@ -3,6 +3,7 @@
 //! the report PNGs. All on the CPU backend (flex), seconds each.
 
 use burn::tensor::{Device, Tensor, TensorData};
+use emovox::corpus::Classes;
 use emovox::eval::{MeanStd, Metrics};
 use emovox::models::{ModelKind, NetConfig, Network, ResNet, SvmConfig, SvmModel, prepare_input};
 use emovox::train::checkpoint::{load_network, save_module, save_module_half};
@@ -65,7 +66,7 @@ fn synthetic() -> (Tensor<3>, Vec<usize>, NetConfig) {
     let features = Tensor::from_data(TensorData::new(data, [n, MELS, FRAMES]), &Device::flex());
     let net = NetConfig {
         kind: ModelKind::Bilstm,
-        classes: CLASSES,
+        classes: Classes::new(&["a", "b", "c"]).unwrap(),
         n_mels: MELS,
         hidden: 8,
         dropout: 0.1,
@@ -136,7 +137,7 @@ fn half_precision_weights_load_back_close_to_full_precision() {
     device.seed(3);
     let net = NetConfig {
         kind: ModelKind::Cnn,
-        classes: 8,
+        classes: Classes::emotions(),
         n_mels: 64,
         hidden: emovox::models::CNN_WIDTH,
         dropout: 0.0,
@@ -268,7 +269,7 @@ fn resnet34_has_torchvisions_size_and_takes_log_mel_images() {
     );
     let net = NetConfig {
         kind: ModelKind::Resnet34,
-        classes: 8,
+        classes: Classes::emotions(),
         n_mels: 128,
         hidden: 0,
         dropout: 0.0,

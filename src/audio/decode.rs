@@ -1,133 +1,212 @@
 //! Decodes WAV (PCM 8/16/24/32-bit, float), FLAC, MP3 and Ogg Vorbis with symphonia into
-//! mono f32 at the file's own rate (channels averaged). Every failure is a typed error naming
-//! the file: unreadable, unsupported container/codec, corrupt or truncated data, no samples.
+//! mono f32 at the source's own rate (channels averaged), packet by packet: [`Decoder`] reads a
+//! file or any byte stream (standard input included) and hands out one packet's samples at a
+//! time, so memory is bounded by the packet, not the file; [`decode_file`] collects a whole
+//! file. Every failure is a typed error naming the source: unreadable, unsupported
+//! container/codec, corrupt or truncated data, no samples.
 
 use super::Audio;
 use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::ErrorKind;
-use std::path::Path;
-use symphonia::core::codecs::audio::AudioDecoderOptions;
+use std::path::{Path, PathBuf};
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
+
+/// A packet-by-packet decoder of one audio source to mono f32.
+pub struct Decoder {
+    /// The file (or `-` for standard input) errors name.
+    path: PathBuf,
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    sample_rate: u32,
+    declared_frames: Option<u64>,
+    /// A pipe ends where the writer stops, so running out of bytes is its normal end; a file
+    /// that runs out mid-packet is truncated.
+    is_stream: bool,
+    interleaved: Vec<f32>,
+    decoded: u64,
+    bad_packets: usize,
+    last_error: String,
+    done: bool,
+}
+
+impl Decoder {
+    /// Opens a file.
+    pub fn open(path: &Path) -> Result<Decoder> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        if file.metadata().map_err(|e| Error::io(path, e))?.len() == 0 {
+            return Err(Error::Empty { path: path.into() });
+        }
+        Decoder::new(path, Box::new(file), path.extension().and_then(|e| e.to_str()), false)
+    }
+
+    /// Reads a stream that cannot seek (standard input, a pipe); `name` labels errors.
+    pub fn from_reader(name: &Path, reader: impl std::io::Read + Send + Sync + 'static) -> Result<Decoder> {
+        Decoder::new(name, Box::new(ReadOnlySource::new(reader)), None, true)
+    }
+
+    fn new(path: &Path, source: Box<dyn MediaSource>, extension: Option<&str>, is_stream: bool) -> Result<Decoder> {
+        let unsupported = |reason: String| Error::Unsupported {
+            path: path.into(),
+            reason,
+        };
+        let corrupt = |reason: String| Error::Decode {
+            path: path.into(),
+            reason,
+        };
+        let stream = MediaSourceStream::new(source, Default::default());
+        let mut hint = Hint::new();
+        if let Some(ext) = extension {
+            hint.with_extension(ext);
+        }
+        let format = symphonia::default::get_probe()
+            .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
+            .map_err(|e| match e {
+                SymError::IoError(io) => corrupt(format!("header: {io}")),
+                SymError::DecodeError(m) => corrupt(format!("header: {m}")),
+                other => unsupported(other.to_string()),
+            })?;
+        let track = format
+            .default_track(TrackType::Audio)
+            .ok_or_else(|| unsupported("no audio track".into()))?;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or_else(|| unsupported("no audio codec parameters".into()))?
+            .clone();
+        let sample_rate = params
+            .sample_rate
+            .filter(|&r| r > 0)
+            .ok_or_else(|| unsupported("unknown sample rate".into()))?;
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .map_err(|e| unsupported(e.to_string()))?;
+        Ok(Decoder {
+            path: path.into(),
+            track_id: track.id,
+            declared_frames: track.num_frames.filter(|_| !is_stream),
+            is_stream,
+            format,
+            decoder,
+            sample_rate,
+            interleaved: Vec::new(),
+            decoded: 0,
+            bad_packets: 0,
+            last_error: String::new(),
+            done: false,
+        })
+    }
+
+    /// Sample rate of the source in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    fn corrupt(&self, reason: String) -> Error {
+        Error::Decode {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+
+    /// The next packet's mono samples (never empty), or `None` at the end of the source. A
+    /// truncated source, a source with no decodable samples and non-finite samples are errors.
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<f32>>> {
+        while !self.done {
+            let packet = match self.format.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) | Err(SymError::ResetRequired) => {
+                    self.done = true;
+                    break;
+                }
+                Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                    self.done = true;
+                    if !self.is_stream {
+                        return Err(self.truncated());
+                    }
+                    break;
+                }
+                Err(e) => return Err(self.corrupt(e.to_string())),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            match self.decoder.decode(&packet) {
+                Ok(buf) => {
+                    if buf.frames() == 0 {
+                        continue;
+                    }
+                    let channels = buf.num_planes().max(1);
+                    buf.copy_to_vec_interleaved(&mut self.interleaved);
+                    let mono: Vec<f32> = self
+                        .interleaved
+                        .chunks_exact(channels)
+                        .map(|frame| frame.iter().sum::<f32>() / channels as f32)
+                        .collect();
+                    if mono.iter().any(|x| !x.is_finite()) {
+                        return Err(self.corrupt("non-finite samples".into()));
+                    }
+                    self.decoded += mono.len() as u64;
+                    return Ok(Some(mono));
+                }
+                Err(SymError::DecodeError(m)) => {
+                    self.bad_packets += 1;
+                    self.last_error = m.to_string();
+                }
+                Err(SymError::IoError(e)) => {
+                    self.bad_packets += 1;
+                    self.last_error = e.to_string();
+                }
+                Err(e) => return Err(self.corrupt(e.to_string())),
+            }
+        }
+        // Allow one codec frame of slack for encoder padding the container counts.
+        if self
+            .declared_frames
+            .is_some_and(|expected| self.decoded + 4096 < expected)
+        {
+            return Err(self.truncated());
+        }
+        if self.decoded == 0 {
+            return Err(if self.bad_packets > 0 {
+                self.corrupt(format!(
+                    "{} undecodable packets ({})",
+                    self.bad_packets, self.last_error
+                ))
+            } else {
+                Error::Empty {
+                    path: self.path.clone(),
+                }
+            });
+        }
+        Ok(None)
+    }
+
+    fn truncated(&self) -> Error {
+        self.corrupt(format!(
+            "truncated: {} of {} samples",
+            self.decoded,
+            self.declared_frames.map_or("?".to_string(), |n| n.to_string())
+        ))
+    }
+}
 
 /// Decodes a whole file to mono f32.
 pub fn decode_file(path: &Path) -> Result<Audio> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    if file.metadata().map_err(|e| Error::io(path, e))?.len() == 0 {
-        return Err(Error::Empty { path: path.into() });
+    let mut decoder = Decoder::open(path)?;
+    let mut samples = Vec::new();
+    while let Some(chunk) = decoder.next_chunk()? {
+        samples.extend(chunk);
     }
-    let unsupported = |reason: String| Error::Unsupported {
-        path: path.into(),
-        reason,
-    };
-    let corrupt = |reason: String| Error::Decode {
-        path: path.into(),
-        reason,
-    };
-
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
-    }
-    let mut format = symphonia::default::get_probe()
-        .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
-        .map_err(|e| match e {
-            SymError::IoError(io) => corrupt(format!("header: {io}")),
-            SymError::DecodeError(m) => corrupt(format!("header: {m}")),
-            other => unsupported(other.to_string()),
-        })?;
-    let track = format
-        .default_track(TrackType::Audio)
-        .ok_or_else(|| unsupported("no audio track".into()))?;
-    let track_id = track.id;
-    let params = track
-        .codec_params
-        .as_ref()
-        .and_then(|p| p.audio())
-        .ok_or_else(|| unsupported("no audio codec parameters".into()))?
-        .clone();
-    let declared_frames = track.num_frames;
-    let mut sample_rate = params.sample_rate;
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| unsupported(e.to_string()))?;
-
-    let mut mono = Vec::new();
-    let mut interleaved = Vec::<f32>::new();
-    let mut bad_packets = 0usize;
-    let mut last_error = String::new();
-    let mut truncated = false;
-    loop {
-        let packet = match format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) | Err(SymError::ResetRequired) => break,
-            Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
-                truncated = true;
-                break;
-            }
-            Err(e) => return Err(corrupt(e.to_string())),
-        };
-        if packet.track_id != track_id {
-            continue;
-        }
-        match decoder.decode(&packet) {
-            Ok(buf) => {
-                if buf.frames() == 0 {
-                    continue;
-                }
-                let channels = buf.num_planes().max(1);
-                sample_rate.get_or_insert(buf.spec().rate());
-                buf.copy_to_vec_interleaved(&mut interleaved);
-                mono.extend(
-                    interleaved
-                        .chunks_exact(channels)
-                        .map(|frame| frame.iter().sum::<f32>() / channels as f32),
-                );
-            }
-            Err(SymError::DecodeError(m)) => {
-                bad_packets += 1;
-                last_error = m.to_string();
-            }
-            Err(SymError::IoError(e)) => {
-                bad_packets += 1;
-                last_error = e.to_string();
-            }
-            Err(e) => return Err(corrupt(e.to_string())),
-        }
-    }
-    if let Some(expected) = declared_frames {
-        // Allow one codec frame of slack for encoder padding the container counts.
-        if (mono.len() as u64) + 4096 < expected {
-            truncated = true;
-        }
-    }
-    if truncated {
-        return Err(corrupt(format!(
-            "truncated: {} of {} samples",
-            mono.len(),
-            declared_frames.map_or("?".to_string(), |n| n.to_string())
-        )));
-    }
-    if mono.is_empty() {
-        return Err(if bad_packets > 0 {
-            corrupt(format!("{bad_packets} undecodable packets ({last_error})"))
-        } else {
-            Error::Empty { path: path.into() }
-        });
-    }
-    if mono.iter().any(|x| !x.is_finite()) {
-        return Err(corrupt("non-finite samples".into()));
-    }
-    let sample_rate = sample_rate
-        .filter(|&r| r > 0)
-        .ok_or_else(|| unsupported("unknown sample rate".into()))?;
     Ok(Audio {
-        samples: mono,
-        sample_rate,
+        samples,
+        sample_rate: decoder.sample_rate(),
     })
 }

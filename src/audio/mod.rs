@@ -1,11 +1,14 @@
-//! Audio in: decoding any supported file to mono f32, resampling to the pipeline rate, and
-//! shaping clips to the fixed length a batch needs.
+//! Audio in: decoding any supported file or stream to mono f32, resampling to the pipeline
+//! rate (whole clips, or chunk by chunk for inputs of any length), and shaping clips to the
+//! fixed length a batch needs.
 
 mod decode;
 mod resample;
+pub mod stream;
 
-pub use decode::decode_file;
+pub use decode::{Decoder, decode_file};
 pub use resample::resample;
+pub use stream::{StreamResampler, Windower, window_bounds};
 
 use crate::error::Result;
 use serde::{Deserialize, Serialize};

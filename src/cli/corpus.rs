@@ -1,4 +1,5 @@
-//! `emovox corpus`: what the data folders hold, and whether every file decodes.
+//! `emovox corpus`: what the data folders hold (corpora, speakers, classes, files that got no
+//! label and why), and whether every file decodes.
 
 use super::print_json;
 use anyhow::Result;
@@ -16,7 +17,7 @@ pub struct CorpusArgs {
     /// Folders (searched recursively) or files.
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
-    /// Print JSON (total, by_class, by_corpus, by_speaker, unparsed, undecodable) on stdout.
+    /// Print JSON (total, classes, by_class, by_corpus, by_speaker, unparsed, undecodable) on stdout.
     #[arg(long)]
     json: bool,
     /// Only read labels from file names; do not decode the audio.
@@ -90,9 +91,19 @@ fn print_human(r: &Report) {
     for (name, c) in &s.by_corpus {
         println!("{name:<10} {:>6} {:>9}", c.clips, c.speakers);
     }
-    println!("\n{:<10} {:>6}", "class", "clips");
-    for (name, n) in &s.by_class {
-        println!("{name:<10} {n:>6}");
+    let corpora: Vec<&String> = s.by_corpus.keys().collect();
+    let header: String = corpora.iter().map(|c| format!(" {c:>8}")).collect();
+    println!("\n{:<12} {:>6}{header}", "class", "clips");
+    for name in &s.classes {
+        let per_corpus: String = s
+            .by_corpus
+            .values()
+            .map(|c| format!(" {:>8}", c.by_class.get(name).copied().unwrap_or(0)))
+            .collect();
+        println!(
+            "{name:<12} {:>6}{per_corpus}",
+            s.by_class.get(name).copied().unwrap_or(0)
+        );
     }
     println!("\n{} speakers:", s.by_speaker.len());
     let speakers: Vec<String> = s.by_speaker.iter().map(|(k, v)| format!("{k} {v}")).collect();
@@ -100,17 +111,13 @@ fn print_human(r: &Report) {
         println!("  {}", line.join(", "));
     }
     if s.unparsed > 0 {
-        let names: Vec<String> = s
-            .unparsed_files
-            .iter()
-            .take(5)
-            .map(|p| p.display().to_string())
-            .collect();
         println!(
-            "\nwarning: {} audio file(s) with unrecognised names, e.g. {}",
-            s.unparsed,
-            names.join(", ")
+            "\nwarning: {} audio file(s) got no label and will be ignored:",
+            s.unparsed
         );
+        for u in s.unparsed_files.iter().take(5) {
+            println!("  {}: {}", u.path.display(), u.reason);
+        }
     }
     if r.undecodable > 0 {
         println!(

@@ -1,33 +1,54 @@
-//! `emovox predict`: emotions of your own recordings (files or folders), as a table, JSON or
-//! CSV, optionally as a timeline over long recordings with a PNG.
+//! `emovox predict`: emotions of your own recordings (files, folders, or live audio on
+//! standard input), as a table, JSON, JSON Lines or CSV, optionally as a timeline over long
+//! recordings with a PNG. Results stream out as they are computed; `--shard K/N` and
+//! `--files-from` split big archives over cluster job arrays.
 
 use super::{DeviceArgs, print_json};
-use anyhow::{Context, Result};
-use clap::Args;
-use emovox::audio::{decode_file, resample};
-use emovox::corpus::Emotion;
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
 use emovox::gpu::Compute;
-use emovox::plot::{Span, timeline_png};
-use emovox::predict::{FileResult, PredictOptions, Predictor, default_model_dir, expand_inputs, predict_files};
+use emovox::plot::{TimelineWindow, timeline_png};
+use emovox::predict::pipeline::ENVELOPE_HZ;
+use emovox::predict::{
+    FileResult, Input, PredictOptions, Predictor, RawEncoding, RawFormat, Shard, Sink, Window, default_model_dir,
+    expand_inputs, predict_inputs, read_file_list,
+};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+#[derive(Clone, Copy, ValueEnum)]
+enum RawArg {
+    /// Signed 16-bit little-endian.
+    S16le,
+    /// 32-bit float little-endian.
+    F32le,
+}
+
 #[derive(Args)]
 pub struct PredictArgs {
-    /// Audio files or folders (searched recursively); wav, flac, mp3, ogg.
-    #[arg(required = true)]
+    /// Audio files or folders (searched recursively; wav, flac, mp3, ogg), or `-` for audio on
+    /// standard input (a WAV/FLAC/MP3/Ogg stream, or raw PCM with --raw).
     paths: Vec<PathBuf>,
+    /// Also predict the paths listed in this file, one per line (`-` = standard input).
+    #[arg(long, value_name = "LIST")]
+    files_from: Option<PathBuf>,
+    /// Predict only part K of N of the sorted file list (e.g. `$SLURM_ARRAY_TASK_ID/16`);
+    /// the outputs of parts 1..N concatenate into the whole run's.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
     /// Model directory (weights/default, the one shipped) or a run directory from `emovox train`.
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Emotion timeline: window length, e.g. `3s` or `1500ms` (default: one label per file).
+    /// Emotion timeline: window length, e.g. `3s` or `1500ms` (default: one label per file;
+    /// files over 8 s and live input are then classified in clip-length windows and summarised).
     #[arg(long, value_parser = parse_seconds)]
     window: Option<f64>,
     /// Hop between timeline windows (default: the window length).
     #[arg(long, value_parser = parse_seconds)]
     hop: Option<f64>,
-    /// Draw the timeline over the waveform (one PNG per file; needs --window).
+    /// Draw the timeline (one PNG per file; needs --window).
     #[arg(long)]
     png: Option<PathBuf>,
     /// Audio (or a window) whose loudest 50 ms is quieter than this RMS level in dBFS is
@@ -37,10 +58,23 @@ pub struct PredictArgs {
     /// Clips per batch on the device.
     #[arg(long, default_value_t = 32)]
     batch: usize,
-    /// JSON on stdout.
-    #[arg(long, conflicts_with = "csv")]
+    /// Standard input is raw PCM in this encoding (with --rate and --channels).
+    #[arg(long, value_enum)]
+    raw: Option<RawArg>,
+    /// Sample rate of raw PCM input in Hz.
+    #[arg(long, default_value_t = 16_000)]
+    rate: u32,
+    /// Channels of raw PCM input (averaged to mono).
+    #[arg(long, default_value_t = 1)]
+    channels: u16,
+    /// JSON on stdout (one array, written at the end).
+    #[arg(long, conflicts_with_all = ["csv", "jsonl"])]
     json: bool,
-    /// CSV on stdout.
+    /// JSON Lines on stdout, written as results come: a `window` record per timeline window
+    /// and a `file` record per input.
+    #[arg(long, conflicts_with = "csv")]
+    jsonl: bool,
+    /// CSV on stdout, written as results come.
     #[arg(long)]
     csv: bool,
     #[command(flatten)]
@@ -87,129 +121,255 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn print_csv(results: &[FileResult], timeline: bool) {
-    let names = Emotion::names();
-    let probs = names.iter().map(|n| format!("p_{n}")).collect::<Vec<_>>().join(",");
-    if timeline {
-        println!("path,start,end,label,confidence,{probs},error");
-    } else {
-        println!("path,duration,label,confidence,{probs},error");
-    }
-    let cells = |p: &emovox::predict::Prediction| -> String {
+/// How results are printed.
+enum Format {
+    Table,
+    Csv,
+    Jsonl,
+    /// Collected and printed as one array at the end.
+    Json(Vec<FileResult>),
+}
+
+/// Prints results as they come, draws timelines, and counts what was predicted.
+struct Printer<'a> {
+    format: Format,
+    names: Vec<&'a str>,
+    timeline: bool,
+    png: Option<(&'a Path, bool)>,
+    predicted: usize,
+    files: usize,
+    current: Option<PathBuf>,
+}
+
+impl Printer<'_> {
+    fn csv_cells(&self, p: &emovox::predict::Prediction) -> String {
         let values: Vec<String> = if p.probabilities.is_empty() {
-            vec![String::new(); names.len()]
+            vec![String::new(); self.names.len()]
         } else {
             p.probabilities.iter().map(|(_, v)| format!("{v:.4}")).collect()
         };
-        format!("{},{:.4},{}", p.label, p.confidence, values.join(","))
-    };
-    let empty = vec![""; names.len() + 2].join(",");
-    for r in results {
-        let path = csv_field(&r.path.display().to_string());
-        let error = csv_field(r.error.as_deref().unwrap_or(""));
-        if r.error.is_some() {
-            if timeline {
-                println!("{path},,,{empty},{error}");
+        format!("{},{:.4},{}", csv_field(&p.label), p.confidence, values.join(","))
+    }
+
+    fn header(&self) {
+        if let Format::Csv = self.format {
+            let probs = self
+                .names
+                .iter()
+                .map(|n| format!("p_{n}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            if self.timeline {
+                println!("path,start,end,label,confidence,{probs},error");
             } else {
-                println!("{path},,{empty},{error}");
+                println!("path,duration,label,confidence,{probs},error");
             }
-        } else if timeline {
-            for w in &r.windows {
-                println!("{path},{:.3},{:.3},{},", w.start, w.end, cells(&w.prediction));
-            }
-        } else if let Some(p) = &r.prediction {
-            println!("{path},{:.3},{},", r.duration.unwrap_or(0.0), cells(p));
         }
+    }
+
+    fn draw(&self, r: &FileResult) -> emovox::Result<()> {
+        let Some((base, many)) = self.png else { return Ok(()) };
+        if r.error.is_some() {
+            return Ok(());
+        }
+        let windows: Vec<TimelineWindow> = r
+            .windows
+            .iter()
+            .map(|w| TimelineWindow {
+                start: w.start,
+                end: w.end,
+                probabilities: w.prediction.probabilities.iter().map(|(_, p)| *p).collect(),
+                label: &w.prediction.label,
+            })
+            .collect();
+        let out = png_path(base, &r.path, many);
+        let title = format!("emotion timeline: {}", r.path.display());
+        timeline_png(&out, &title, &r.envelope, ENVELOPE_HZ, &windows, &self.names)?;
+        eprintln!("wrote {}", out.display());
+        Ok(())
     }
 }
 
-fn print_table(results: &[FileResult]) {
-    for r in results {
-        if let Some(e) = &r.error {
-            println!("{}: error: {e}", r.path.display());
-            continue;
+impl Sink for Printer<'_> {
+    fn window(&mut self, path: &Path, w: &Window) -> emovox::Result<()> {
+        let p = &w.prediction;
+        match &self.format {
+            Format::Table => {
+                if self.current.as_deref() != Some(path) {
+                    println!("{}:", path.display());
+                    self.current = Some(path.to_path_buf());
+                }
+                println!(
+                    "  {:>9} - {:>9}  {:<10} {:.2}",
+                    clock(w.start),
+                    clock(w.end),
+                    p.label,
+                    p.confidence
+                );
+            }
+            Format::Csv => println!(
+                "{},{:.3},{:.3},{},",
+                csv_field(&path.display().to_string()),
+                w.start,
+                w.end,
+                self.csv_cells(p)
+            ),
+            Format::Jsonl => {
+                let record = serde_json::json!({"kind": "window", "path": path, "start": w.start, "end": w.end, "label": p.label, "confidence": p.confidence, "probabilities": p.probabilities});
+                println!("{record}");
+            }
+            Format::Json(_) => {}
         }
-        if let Some(p) = &r.prediction {
-            let mut top: Vec<&(String, f32)> = p.probabilities.iter().collect();
-            top.sort_by(|a, b| b.1.total_cmp(&a.1));
-            let others: Vec<String> = top.iter().skip(1).take(2).map(|(n, v)| format!("{n} {v:.2}")).collect();
-            println!(
-                "{:<10} {:>5.2}  ({})  {}",
-                p.label,
-                p.confidence,
-                others.join(", "),
-                r.path.display()
-            );
-            continue;
-        }
-        println!("{} ({:.1} s):", r.path.display(), r.duration.unwrap_or(0.0));
-        for w in &r.windows {
-            println!(
-                "  {:>7.2} - {:>7.2} s  {:<10} {:.2}",
-                w.start, w.end, w.prediction.label, w.prediction.confidence
-            );
-        }
+        Ok(())
     }
+
+    fn file(&mut self, r: FileResult) -> emovox::Result<()> {
+        self.files += 1;
+        if r.error.is_none() {
+            self.predicted += 1;
+        }
+        self.draw(&r)?;
+        match &mut self.format {
+            Format::Table => print_table_row(&r, self.timeline),
+            Format::Csv => {
+                let path = csv_field(&r.path.display().to_string());
+                let error = csv_field(r.error.as_deref().unwrap_or(""));
+                let empty = vec![""; self.names.len() + 2].join(",");
+                if r.error.is_some() {
+                    if self.timeline {
+                        println!("{path},,,{empty},{error}");
+                    } else {
+                        println!("{path},,{empty},{error}");
+                    }
+                } else if !self.timeline
+                    && let Some(p) = &r.prediction
+                {
+                    println!("{path},{:.3},{},", r.duration.unwrap_or(0.0), self.csv_cells(p));
+                }
+            }
+            Format::Jsonl => {
+                let mut record = serde_json::to_value(&r).map_err(|e| emovox::Error::Data(e.to_string()))?;
+                record["kind"] = "file".into();
+                println!("{record}");
+            }
+            Format::Json(all) => all.push(r),
+        }
+        Ok(())
+    }
+}
+
+fn clock(t: f64) -> String {
+    let whole = t.floor() as u64;
+    format!(
+        "{}:{:02}:{:02}.{:01}",
+        whole / 3600,
+        whole / 60 % 60,
+        whole % 60,
+        ((t - whole as f64) * 10.0) as u64
+    )
+}
+
+fn print_table_row(r: &FileResult, timeline: bool) {
+    if let Some(e) = &r.error {
+        println!("{}: error: {e}", r.path.display());
+        return;
+    }
+    let Some(p) = &r.prediction else { return };
+    let mut top: Vec<&(String, f32)> = p.probabilities.iter().collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let others: Vec<String> = top.iter().skip(1).take(2).map(|(n, v)| format!("{n} {v:.2}")).collect();
+    let what = if timeline { "  overall" } else { "" };
+    println!(
+        "{:<10} {:>5.2}  ({})  {}{what}",
+        p.label,
+        p.confidence,
+        others.join(", "),
+        r.path.display()
+    );
 }
 
 pub fn run(args: PredictArgs) -> Result<ExitCode> {
     if args.png.is_some() && args.window.is_none() {
-        anyhow::bail!("--png draws a timeline: give --window too (e.g. --window 3s --hop 1s)");
+        bail!("--png draws a timeline: give --window too (e.g. --window 3s --hop 1s)");
+    }
+    let stdin_audio = args.paths.iter().any(|p| p == Path::new("-"));
+    if stdin_audio && args.files_from.as_deref() == Some(Path::new("-")) {
+        bail!("standard input cannot carry both audio (`-`) and the file list (--files-from -)");
+    }
+    let mut paths: Vec<PathBuf> = args.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
+    if let Some(list) = &args.files_from {
+        paths.extend(read_file_list(list).with_context(|| format!("reading the file list {}", list.display()))?);
+    }
+    if paths.is_empty() && !stdin_audio {
+        bail!("nothing to predict: give files, folders, `-` (standard input) or --files-from");
+    }
+    let (mut files, errors) = expand_inputs(&paths);
+    if let Some(shard) = args.shard {
+        files = shard.select(files);
+    }
+    let mut inputs: Vec<Input> = files.into_iter().map(Input::File).collect();
+    if stdin_audio {
+        let raw = args.raw.map(|encoding| RawFormat {
+            encoding: match encoding {
+                RawArg::S16le => RawEncoding::S16le,
+                RawArg::F32le => RawEncoding::F32le,
+            },
+            rate: args.rate,
+            channels: args.channels,
+        });
+        inputs.push(Input::Stdin(raw));
+    } else if args.raw.is_some() {
+        bail!("--raw describes audio on standard input: give `-` as the path");
     }
     let model = args.model.clone().unwrap_or_else(default_model_dir);
     let compute = Compute::select(args.device.device)?;
     let predictor =
         Predictor::load(&model, compute).with_context(|| format!("loading the model from {}", model.display()))?;
-    let (files, mut results) = expand_inputs(&args.paths);
+    let timeline = args.window.is_some();
     let options = PredictOptions {
         window: args.window.map(|w| (w, args.hop.unwrap_or(w))),
         silence_db: args.silence_db,
-        batch: args.batch,
+        batch: args.batch.max(1),
+        keep_windows: args.json || args.png.is_some(),
+        producers: None,
     };
     let started = Instant::now();
-    results.extend(predict_files(&predictor, &files, &options)?);
+    let mut printer = Printer {
+        format: if args.json {
+            Format::Json(Vec::new())
+        } else if args.jsonl {
+            Format::Jsonl
+        } else if args.csv {
+            Format::Csv
+        } else {
+            Format::Table
+        },
+        names: predictor.classes().names(),
+        timeline,
+        png: args.png.as_deref().map(|p| (p, inputs.len() > 1)),
+        predicted: 0,
+        files: 0,
+        current: None,
+    };
+    printer.header();
+    for failed in errors {
+        printer.file(failed)?;
+    }
+    predict_inputs(&predictor, &inputs, &options, &mut printer)?;
+    if let Format::Json(all) = &printer.format {
+        print_json(all)?;
+    }
+    std::io::stdout().flush()?;
     let seconds = started.elapsed().as_secs_f64();
-    let predicted = results.iter().filter(|r| r.error.is_none()).count();
-    let timeline = options.window.is_some();
-    if args.json {
-        print_json(&results)?;
-    } else if args.csv {
-        print_csv(&results, timeline);
-    } else {
-        print_table(&results);
-    }
-    if let Some(base) = &args.png {
-        let names = Emotion::names();
-        let many = predicted > 1;
-        for r in results.iter().filter(|r| r.error.is_none()) {
-            let audio = decode_file(&r.path)?;
-            let samples = resample(&audio.samples, audio.sample_rate, predictor.clip.sample_rate)?;
-            // Overlapping windows: each span runs to the next window's start.
-            let spans: Vec<Span> = r
-                .windows
-                .iter()
-                .enumerate()
-                .map(|(i, w)| Span {
-                    start: w.start,
-                    end: r.windows.get(i + 1).map_or(w.end, |next| next.start.min(w.end)),
-                    class: names.iter().position(|n| *n == w.prediction.label),
-                    label: &w.prediction.label,
-                })
-                .collect();
-            let out = png_path(base, &r.path, many);
-            let title = format!("emotion timeline: {}", r.path.display());
-            timeline_png(&out, &title, &samples, predictor.clip.sample_rate, &spans, &names)?;
-            eprintln!("wrote {}", out.display());
-        }
-    }
     eprintln!(
-        "{predicted} of {} files in {seconds:.2} s ({:.1} files/s) with {} on {}",
-        results.len(),
-        predicted as f64 / seconds.max(1e-9),
+        "{} of {} inputs predicted in {seconds:.1} s ({:.1}/s) with {} on {}",
+        printer.predicted,
+        printer.files,
+        printer.predicted as f64 / seconds.max(1e-9),
         predictor.source.display(),
         predictor.compute.info.describe()
     );
-    Ok(if predicted > 0 {
+    Ok(if printer.predicted > 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -4,7 +4,8 @@ use super::{DeviceArgs, FeatureArgs, print_json};
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use emovox::augment::{AudioAugment, AugmentConfig};
-use emovox::eval::{Metrics, Summary};
+use emovox::corpus::LabelSpec;
+use emovox::eval::{Metrics, Summary, evaluate_run};
 use emovox::models::{ModelKind, SvmConfig};
 use emovox::reproduce::paper_row;
 use emovox::train::TrainConfig;
@@ -18,6 +19,9 @@ enum ProtocolArg {
     Random,
     /// Speaker-independent k-fold: no speaker in both train and test.
     Speaker,
+    /// Leave one corpus out: train on the other corpora, test on the held-out one, scored on
+    /// the classes both sides share.
+    Corpus,
     /// Your own CSV of `path,split` lines (--split-file).
     File,
 }
@@ -138,9 +142,17 @@ impl AugmentArgs {
 
 #[derive(Args)]
 pub struct TrainArgs {
-    /// Data folders (RAVDESS, SAVEE, label-per-folder); searched recursively.
+    /// Data folders, searched recursively: RAVDESS, SAVEE, TESS, CREMA-D, EmoDB and IEMOCAP
+    /// by their file names, anything else as label-per-folder (`DIR/<label>/*.wav`).
     #[arg(long, required = true, num_args = 1..)]
     data: Vec<PathBuf>,
+    /// Classes to train on, in output order, e.g. `angry,happy,neutral,sad` (clips of other
+    /// labels are left out). Default: every label found in the data.
+    #[arg(long, value_delimiter = ',')]
+    classes: Option<Vec<String>>,
+    /// Merge one label into another before choosing classes, e.g. `calm=neutral` (repeatable).
+    #[arg(long, value_name = "FROM=TO")]
+    merge: Vec<String>,
     /// Model to train.
     #[arg(long, value_enum)]
     model: ModelKind,
@@ -183,7 +195,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 128)]
     image_size: usize,
     /// ImageNet-pretrained ResNet34: a torchvision state dict (.pth) or the .bpk written by
-    /// `emovox import-weights`. The 1000-class head is replaced by an 8-class one.
+    /// `emovox import-weights`. The 1000-class head is replaced by one for the run's classes.
     #[arg(long)]
     pretrained: Option<PathBuf>,
     /// With --pretrained: epochs that train only the new head before fine-tuning all layers.
@@ -224,7 +236,8 @@ pub struct EvalArgs {
     /// found by their path relative to the old folders).
     #[arg(long, num_args = 1..)]
     data: Option<Vec<PathBuf>>,
-    /// Score every labelled clip found instead of each repeat's test split (e.g. another corpus).
+    /// Score every labelled clip found instead of each repeat's test split (e.g. another
+    /// corpus), on the classes the model shares with that data.
     #[arg(long)]
     all: bool,
     /// Print JSON on stdout.
@@ -232,6 +245,8 @@ pub struct EvalArgs {
     json: bool,
 }
 
+/// Prints per-repeat scores, the mean ± std, and the pooled per-class table (classes no repeat
+/// scored are left out of it).
 fn print_results(title: &str, repeats: &[RepeatResult], summary: &Summary, pooled: &Metrics) {
     println!("{title}");
     println!(
@@ -245,6 +260,17 @@ fn print_results(title: &str, repeats: &[RepeatResult], summary: &Summary, poole
             r.name, m.accuracy, m.macro_f1, m.uar, m.n
         );
     }
+    for r in repeats
+        .iter()
+        .filter(|r| !r.scored_classes.is_empty() && r.scored_classes.len() < pooled.per_class.len())
+    {
+        println!(
+            "{}: scored on the {} shared classes: {}",
+            r.name,
+            r.scored_classes.len(),
+            r.scored_classes.join(", ")
+        );
+    }
     if summary.repeats > 1 {
         println!(
             "mean ± std over {}: accuracy {}, macro-F1 {}, weighted-F1 {}, UAR {}",
@@ -256,7 +282,12 @@ fn print_results(title: &str, repeats: &[RepeatResult], summary: &Summary, poole
         "{:<10} {:>9} {:>7} {:>6} {:>8}",
         "class", "precision", "recall", "F1", "support"
     );
-    for c in &pooled.per_class {
+    let scored = |name: &str| {
+        repeats
+            .iter()
+            .any(|r| r.scored_classes.is_empty() || r.scored_classes.iter().any(|s| s == name))
+    };
+    for c in pooled.per_class.iter().filter(|c| scored(&c.name)) {
         println!(
             "{:<10} {:>9.3} {:>7.3} {:>6.3} {:>8}",
             c.name, c.precision, c.recall, c.f1, c.support
@@ -268,6 +299,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     let protocol = match args.protocol {
         ProtocolArg::Random => Protocol::Random { val: 0.05, test: 0.05 },
         ProtocolArg::Speaker => Protocol::Speaker { folds: args.folds },
+        ProtocolArg::Corpus => Protocol::Corpus { val: 0.1 },
         ProtocolArg::File => match &args.split_file {
             Some(path) => Protocol::File { path: path.clone() },
             None => bail!("--protocol file needs --split-file PATH"),
@@ -295,6 +327,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         bail!("--zoom must be at least 1, and --mixup, --shift, --brightness, --contrast not negative");
     }
     let mut cfg = ExperimentConfig::new(args.data.clone(), args.model, protocol);
+    cfg.labels = LabelSpec::parse(args.classes.as_deref(), &args.merge)?;
     let features = args.features.apply(cfg.features.clone());
     features.validate()?;
     cfg.seeds = (args.seed..args.seed + args.seeds).collect();
@@ -359,7 +392,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
 }
 
 pub fn run_eval(args: EvalArgs) -> Result<ExitCode> {
-    let report = experiment::evaluate_run(&args.run, args.data.as_deref(), args.all)?;
+    let report = evaluate_run(&args.run, args.data.as_deref(), args.all)?;
     if args.json {
         print_json(&report)?;
     } else {
@@ -377,6 +410,17 @@ pub fn run_eval(args: EvalArgs) -> Result<ExitCode> {
             &report.summary,
             &report.pooled,
         );
+        println!(
+            "\nscored on {} classes: {}",
+            report.scored_classes.len(),
+            report.scored_classes.join(", ")
+        );
+        if report.left_out > 0 {
+            println!(
+                "{} clips of labels the model does not have were left out",
+                report.left_out
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

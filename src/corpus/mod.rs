@@ -1,39 +1,87 @@
-//! Labelled clips: finds audio files under one or more folders and reads each file's
-//! emotion and speaker from its name (RAVDESS, SAVEE) or its folder (label-per-folder).
-//! Files whose names do not parse are kept in a list for the report, never dropped silently.
+//! Labelled clips: finds audio files under one or more folders and reads each file's label
+//! and speaker from its name (RAVDESS, SAVEE, TESS, CREMA-D, EmoDB), from IEMOCAP's label
+//! files, or from its folder (label-per-folder: any folder name is a class). Each folder is
+//! read by one convention; files that get no label are listed with the reason, never dropped
+//! silently.
 
-mod emotion;
-pub mod folder;
+pub mod cremad;
+pub mod emodb;
+pub mod iemocap;
+pub mod labels;
 pub mod ravdess;
 pub mod savee;
 pub mod split;
+pub mod tess;
 
-pub use emotion::Emotion;
+pub use labels::{Classes, LabelSpec, canonical};
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 /// File extensions treated as audio (case-insensitive).
 pub const AUDIO_EXTENSIONS: [&str; 5] = ["wav", "flac", "mp3", "ogg", "oga"];
 
-/// Which naming scheme a clip's label came from.
+/// Which corpus (naming convention) a clip's label came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CorpusKind {
     Ravdess,
     Savee,
+    Tess,
+    Cremad,
+    Emodb,
+    Iemocap,
+    /// Label-per-folder: `DIR/<label>/*.wav`.
     Folder,
 }
 
 impl CorpusKind {
+    /// The naming conventions tried on every folder, in order of precedence on ties.
+    const NAMED: [CorpusKind; 6] = [
+        CorpusKind::Ravdess,
+        CorpusKind::Savee,
+        CorpusKind::Cremad,
+        CorpusKind::Tess,
+        CorpusKind::Emodb,
+        CorpusKind::Iemocap,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             CorpusKind::Ravdess => "ravdess",
             CorpusKind::Savee => "savee",
+            CorpusKind::Tess => "tess",
+            CorpusKind::Cremad => "cremad",
+            CorpusKind::Emodb => "emodb",
+            CorpusKind::Iemocap => "iemocap",
             CorpusKind::Folder => "folder",
         }
+    }
+}
+
+/// What a naming convention makes of one file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    /// A canonical label and the speaker within the corpus.
+    Labelled { label: String, speaker: String },
+    /// The name follows the convention but carries a code it does not define (reported).
+    Unknown(String),
+    /// Not this convention's name.
+    NoMatch,
+}
+
+impl Parsed {
+    pub fn labelled(label: &str, speaker: &str) -> Parsed {
+        Parsed::Labelled {
+            label: label.to_string(),
+            speaker: speaker.to_string(),
+        }
+    }
+
+    fn matched(&self) -> bool {
+        !matches!(self, Parsed::NoMatch)
     }
 }
 
@@ -41,18 +89,26 @@ impl CorpusKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clip {
     pub path: PathBuf,
-    pub emotion: Emotion,
+    /// Canonical class name (see [`canonical`]).
+    pub label: String,
     /// Speaker id, unique across corpora: `ravdess:07`, `savee:DC`, `folder:unknown`.
     pub speaker: String,
     pub corpus: CorpusKind,
+}
+
+/// An audio file that got no label, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unlabelled {
+    pub path: PathBuf,
+    pub reason: String,
 }
 
 /// All clips found under the scanned folders, sorted by path.
 #[derive(Debug, Clone, Default)]
 pub struct Corpus {
     pub clips: Vec<Clip>,
-    /// Audio files whose names matched no scheme.
-    pub unparsed: Vec<PathBuf>,
+    /// Audio files that got no label (unknown codes, names unlike their folder's convention).
+    pub unparsed: Vec<Unlabelled>,
 }
 
 /// True if `path` has an audio extension.
@@ -62,57 +118,122 @@ pub fn is_audio_path(path: &Path) -> bool {
         .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
 }
 
-/// Label of one audio file from its name and parent folder, or `None` if no scheme matches.
-pub fn label_file(path: &Path) -> Option<Clip> {
-    let stem = path.file_stem()?.to_str()?;
+/// What a naming convention makes of a file, given IEMOCAP's label table.
+fn parse_as(kind: CorpusKind, path: &Path, iemocap: &iemocap::Labels) -> Parsed {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     let parent = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str());
-    let clip = |emotion, speaker: String, corpus| Clip {
-        path: path.to_path_buf(),
-        emotion,
-        speaker,
-        corpus,
-    };
-    if let Some((emotion, actor)) = ravdess::parse_stem(stem) {
-        return Some(clip(emotion, format!("ravdess:{actor:02}"), CorpusKind::Ravdess));
+    match kind {
+        CorpusKind::Ravdess => ravdess::parse(stem),
+        CorpusKind::Savee => savee::parse(stem, parent),
+        CorpusKind::Tess => tess::parse(stem),
+        CorpusKind::Cremad => cremad::parse(stem),
+        CorpusKind::Emodb => emodb::parse(stem),
+        CorpusKind::Iemocap => iemocap.parse(stem),
+        CorpusKind::Folder => match parent.map(canonical) {
+            Some(label) if !label.is_empty() => Parsed::labelled(&label, "unknown"),
+            _ => Parsed::Unknown("no folder to take a label from".into()),
+        },
     }
-    if let Some((emotion, speaker)) = savee::parse(stem, parent) {
-        return Some(clip(emotion, format!("savee:{speaker}"), CorpusKind::Savee));
-    }
-    folder::parse(parent).map(|emotion| clip(emotion, "folder:unknown".into(), CorpusKind::Folder))
 }
 
-/// Every audio file below `root` (or `root` itself if it is a file), sorted.
-pub fn audio_files(root: &Path) -> Result<Vec<PathBuf>> {
-    let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
-    if meta.is_file() {
-        return Ok(vec![root.to_path_buf()]);
-    }
-    let mut found = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-        for entry in entries {
-            let path = entry.map_err(|e| Error::io(&dir, e))?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if is_audio_path(&path) {
-                found.push(path);
-            }
+/// The convention of one folder: the naming convention most of its audio files follow, or
+/// label-per-folder if none fits any of them.
+fn folder_convention(files: &[PathBuf], iemocap: &iemocap::Labels) -> CorpusKind {
+    let mut best = (0, CorpusKind::Folder);
+    for kind in CorpusKind::NAMED {
+        let matched = files.iter().filter(|f| parse_as(kind, f, iemocap).matched()).count();
+        if matched > best.0 {
+            best = (matched, kind);
         }
     }
-    found.sort();
+    best.1
+}
+
+/// Every audio file below `root` (or `root` itself if it is a file), sorted, each once:
+/// symbolic links are followed, directory cycles are detected, and a file reached by two
+/// paths is listed once. Unreadable entries below `root` are reported on stderr and skipped.
+pub fn audio_files(root: &Path) -> Result<Vec<PathBuf>> {
+    Ok(walk(root)?.audio)
+}
+
+/// Audio files and IEMOCAP label files below a root.
+struct Walk {
+    audio: Vec<PathBuf>,
+    label_files: Vec<PathBuf>,
+}
+
+fn walk(root: &Path) -> Result<Walk> {
+    std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+    let mut seen = HashSet::new();
+    let mut found = Walk {
+        audio: Vec::new(),
+        label_files: Vec::new(),
+    };
+    for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                eprintln!("warning: skipped {e}");
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.into_path();
+        let in_label_folder = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .is_some_and(|n| n == iemocap::LABEL_FOLDER);
+        if in_label_folder && path.extension().is_some_and(|e| e == "txt") {
+            found.label_files.push(path);
+        } else if is_audio_path(&path) && seen.insert(std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone())) {
+            found.audio.push(path);
+        }
+    }
+    found.audio.sort();
     Ok(found)
 }
 
 impl Corpus {
-    /// Scans folders (recursively) and labels every audio file found.
+    /// Scans folders (recursively) and labels every audio file found. Each folder is read by
+    /// the convention most of its files follow (RAVDESS, SAVEE, TESS, CREMA-D, EmoDB,
+    /// IEMOCAP), or as label-per-folder; corpora mix freely.
     pub fn scan<P: AsRef<Path>>(roots: &[P]) -> Result<Corpus> {
-        let mut corpus = Corpus::default();
+        let mut audio = Vec::new();
+        let mut label_files = Vec::new();
         for root in roots {
-            for path in audio_files(root.as_ref())? {
-                match label_file(&path) {
-                    Some(clip) => corpus.clips.push(clip),
-                    None => corpus.unparsed.push(path),
+            let found = walk(root.as_ref())?;
+            audio.extend(found.audio);
+            label_files.extend(found.label_files);
+        }
+        let iemocap = iemocap::Labels::read(&label_files)?;
+        let mut folders: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+        for path in audio {
+            folders
+                .entry(path.parent().map(Path::to_path_buf).unwrap_or_default())
+                .or_default()
+                .push(path);
+        }
+        let mut corpus = Corpus::default();
+        for files in folders.values() {
+            let kind = folder_convention(files, &iemocap);
+            for path in files {
+                match parse_as(kind, path, &iemocap) {
+                    Parsed::Labelled { label, speaker } => corpus.clips.push(Clip {
+                        path: path.clone(),
+                        label,
+                        speaker: format!("{}:{speaker}", kind.name()),
+                        corpus: kind,
+                    }),
+                    Parsed::Unknown(reason) => corpus.unparsed.push(Unlabelled {
+                        path: path.clone(),
+                        reason,
+                    }),
+                    Parsed::NoMatch => corpus.unparsed.push(Unlabelled {
+                        path: path.clone(),
+                        reason: format!("name does not follow {}, the convention of its folder", kind.name()),
+                    }),
                 }
             }
         }
@@ -121,27 +242,44 @@ impl Corpus {
         Ok(corpus)
     }
 
-    /// Class index of every clip, in clip order.
-    pub fn labels(&self) -> Vec<usize> {
-        self.clips.iter().map(|c| c.emotion.index()).collect()
+    /// Every label found, in the stable class order.
+    pub fn classes(&self) -> Classes {
+        Classes::from_labels(self.clips.iter().map(|c| c.label.as_str()))
+    }
+
+    /// Applies a run's label spec: merges labels, resolves the classes, and leaves out clips
+    /// of labels that are not among them. Returns the classes and how many clips were left out.
+    pub fn apply_labels(&mut self, spec: &LabelSpec) -> Result<(Classes, usize)> {
+        for clip in &mut self.clips {
+            clip.label = spec.map(&clip.label);
+        }
+        let classes = spec.resolve(self.clips.iter().map(|c| c.label.as_str()))?;
+        let before = self.clips.len();
+        self.clips.retain(|c| classes.index(&c.label).is_some());
+        Ok((classes, before - self.clips.len()))
+    }
+
+    /// Class index of every clip, in clip order; a label outside `classes` is an error.
+    pub fn labels(&self, classes: &Classes) -> Result<Vec<usize>> {
+        class_indices(&self.clips, classes)
     }
 
     /// Counts per class, corpus and speaker.
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
             total: self.clips.len(),
+            classes: self.classes().names().iter().map(|n| n.to_string()).collect(),
             unparsed: self.unparsed.len(),
             unparsed_files: self.unparsed.clone(),
             ..Summary::default()
         };
-        for e in Emotion::ALL {
-            s.by_class.insert(e.name().to_string(), 0);
-        }
-        let mut speakers: BTreeMap<CorpusKind, std::collections::BTreeSet<&str>> = BTreeMap::new();
+        let mut speakers: BTreeMap<CorpusKind, BTreeSet<&str>> = BTreeMap::new();
         for clip in &self.clips {
-            *s.by_class.entry(clip.emotion.name().to_string()).or_default() += 1;
+            *s.by_class.entry(clip.label.clone()).or_default() += 1;
             *s.by_speaker.entry(clip.speaker.clone()).or_default() += 1;
-            s.by_corpus.entry(clip.corpus.name().to_string()).or_default().clips += 1;
+            let c = s.by_corpus.entry(clip.corpus.name().to_string()).or_default();
+            c.clips += 1;
+            *c.by_class.entry(clip.label.clone()).or_default() += 1;
             speakers.entry(clip.corpus).or_default().insert(&clip.speaker);
         }
         for (kind, set) in speakers {
@@ -153,23 +291,44 @@ impl Corpus {
     }
 }
 
-/// Clip and speaker count of one corpus.
+/// Class index of each clip's label.
+pub fn class_indices(clips: &[Clip], classes: &Classes) -> Result<Vec<usize>> {
+    clips
+        .iter()
+        .map(|c| {
+            classes.index(&c.label).ok_or_else(|| {
+                Error::Data(format!(
+                    "{}: label `{}` is not one of the classes ({})",
+                    c.path.display(),
+                    c.label,
+                    classes.names().join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Clips, speakers and classes of one corpus.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CorpusCount {
     pub clips: usize,
     pub speakers: usize,
+    #[serde(default)]
+    pub by_class: BTreeMap<String, usize>,
 }
 
 /// What `emovox corpus --json` prints.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub total: usize,
+    /// Every label found, in the stable class order (the classes a run on this data gets).
+    pub classes: Vec<String>,
     pub by_class: BTreeMap<String, usize>,
     pub by_corpus: BTreeMap<String, CorpusCount>,
     pub by_speaker: BTreeMap<String, usize>,
-    /// Number of audio files whose names matched no scheme.
+    /// Number of audio files that got no label.
     pub unparsed: usize,
-    pub unparsed_files: Vec<PathBuf>,
+    pub unparsed_files: Vec<Unlabelled>,
 }
 
 #[cfg(test)]
@@ -177,26 +336,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_by_scheme_precedence() {
-        let r = label_file(Path::new("/d/Actor_03/03-01-05-02-01-01-03.flac")).unwrap();
-        assert_eq!(
-            (r.emotion, r.speaker.as_str(), r.corpus),
-            (Emotion::Angry, "ravdess:03", CorpusKind::Ravdess)
-        );
-        let s = label_file(Path::new("/d/savee/KL_su12.wav")).unwrap();
-        assert_eq!((s.emotion, s.speaker.as_str()), (Emotion::Surprised, "savee:KL"));
-        let s = label_file(Path::new("/d/JE/sa12.wav")).unwrap();
-        assert_eq!((s.emotion, s.speaker.as_str()), (Emotion::Sad, "savee:JE"));
-        let f = label_file(Path::new("/mine/fear/take1.mp3")).unwrap();
-        assert_eq!((f.emotion, f.corpus), (Emotion::Fearful, CorpusKind::Folder));
-        assert!(label_file(Path::new("/mine/misc/take1.wav")).is_none());
-    }
-
-    #[test]
     fn audio_extensions_any_case() {
         assert!(is_audio_path(Path::new("a.WAV")));
         assert!(is_audio_path(Path::new("a.flac")));
         assert!(!is_audio_path(Path::new("README.md")));
         assert!(!is_audio_path(Path::new("noext")));
+    }
+
+    #[test]
+    fn a_folder_follows_its_majority_convention() {
+        let none = iemocap::Labels::default();
+        let files: Vec<PathBuf> = ["03a01Wa.wav", "03a02Fb.wav", "notes.wav"]
+            .iter()
+            .map(|f| Path::new("/d/emodb").join(f))
+            .collect();
+        assert_eq!(folder_convention(&files, &none), CorpusKind::Emodb);
+        let mine: Vec<PathBuf> = ["take1.wav", "take2.mp3"]
+            .iter()
+            .map(|f| Path::new("/mine/Bored").join(f))
+            .collect();
+        assert_eq!(folder_convention(&mine, &none), CorpusKind::Folder);
+        assert_eq!(
+            parse_as(CorpusKind::Folder, &mine[0], &none),
+            Parsed::labelled("bored", "unknown")
+        );
+        let savee = [Path::new("/d/JE/sa12.wav").to_path_buf()];
+        assert_eq!(folder_convention(&savee, &none), CorpusKind::Savee);
     }
 }

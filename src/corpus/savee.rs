@@ -1,35 +1,54 @@
 //! SAVEE file names: `SP_CODENN.ext` (flat) or `SP/CODENN.ext` (the original folders), speaker
 //! SP in {DC, JE, JK, KL}, CODE in {a, d, f, h, n, sa, su}. `sa`/`su` are matched before `a`.
 
-use super::Emotion;
+use super::Parsed;
 
 /// The four SAVEE speakers.
 pub const SPEAKERS: [&str; 4] = ["DC", "JE", "JK", "KL"];
 
-/// Emotion of a SAVEE code-and-number stem such as `sa03` or `a15`.
-pub fn parse_code(code_and_number: &str) -> Option<Emotion> {
-    const CODES: [(&str, Emotion); 7] = [
-        ("sa", Emotion::Sad),
-        ("su", Emotion::Surprised),
-        ("a", Emotion::Angry),
-        ("d", Emotion::Disgust),
-        ("f", Emotion::Fearful),
-        ("h", Emotion::Happy),
-        ("n", Emotion::Neutral),
-    ];
-    CODES.iter().find_map(|(code, emotion)| {
-        let number = code_and_number.strip_prefix(code)?;
-        (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some(*emotion)
+const CODES: [(&str, &str); 7] = [
+    ("sa", "sad"),
+    ("su", "surprised"),
+    ("a", "angry"),
+    ("d", "disgust"),
+    ("f", "fearful"),
+    ("h", "happy"),
+    ("n", "neutral"),
+];
+
+/// Label of a code-and-number stem such as `sa03` or `a15` (an error names an unknown code);
+/// `None` if it is not letters then digits.
+fn parse_code(code_and_number: &str) -> Option<Result<&'static str, String>> {
+    let digits = code_and_number.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let code = &code_and_number[..code_and_number.len() - digits.len()];
+    if code.is_empty() || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(match CODES.iter().find(|(c, _)| *c == code) {
+        Some((_, label)) => Ok(label),
+        None => Err(format!(
+            "SAVEE emotion code `{code}` (a, d, f, h, n, sa, su are defined)"
+        )),
     })
 }
 
-/// Emotion and speaker of a SAVEE file, given its stem and the name of its parent folder.
-pub fn parse(stem: &str, parent: Option<&str>) -> Option<(Emotion, &'static str)> {
-    let known = |s: &str| SPEAKERS.iter().copied().find(|k| *k == s);
-    if let Some((speaker, rest)) = stem.split_once('_') {
-        return Some((parse_code(rest)?, known(speaker)?));
+/// Label and speaker of a SAVEE file, given its stem and the name of its parent folder.
+pub fn parse(stem: &str, parent: Option<&str>) -> Parsed {
+    let (speaker, rest) = match stem.split_once('_') {
+        Some((speaker, rest)) => (speaker, rest),
+        None => match parent {
+            Some(p) => (p, stem),
+            None => return Parsed::NoMatch,
+        },
+    };
+    if !SPEAKERS.contains(&speaker) {
+        return Parsed::NoMatch;
     }
-    Some((parse_code(stem)?, known(parent?)?))
+    match parse_code(rest) {
+        Some(Ok(label)) => Parsed::labelled(label, speaker),
+        Some(Err(why)) => Parsed::Unknown(why),
+        None => Parsed::NoMatch,
+    }
 }
 
 #[cfg(test)]
@@ -38,39 +57,34 @@ mod tests {
 
     #[test]
     fn all_codes_both_layouts() {
-        let cases = [
-            ("a", Emotion::Angry),
-            ("d", Emotion::Disgust),
-            ("f", Emotion::Fearful),
-            ("h", Emotion::Happy),
-            ("n", Emotion::Neutral),
-            ("sa", Emotion::Sad),
-            ("su", Emotion::Surprised),
-        ];
         for speaker in SPEAKERS {
-            for (code, emotion) in cases {
-                let flat = format!("{speaker}_{code}07");
-                assert_eq!(parse(&flat, Some("savee")), Some((emotion, speaker)));
-                let folder_stem = format!("{code}07");
-                assert_eq!(parse(&folder_stem, Some(speaker)), Some((emotion, speaker)));
+            for (code, label) in CODES {
+                let expected = Parsed::labelled(label, speaker);
+                assert_eq!(parse(&format!("{speaker}_{code}07"), Some("savee")), expected);
+                assert_eq!(parse(&format!("{code}07"), Some(speaker)), expected);
             }
         }
     }
 
     #[test]
     fn sa_and_su_are_not_anger() {
-        assert_eq!(parse_code("sa01"), Some(Emotion::Sad));
-        assert_eq!(parse_code("su01"), Some(Emotion::Surprised));
-        assert_eq!(parse_code("a01"), Some(Emotion::Angry));
+        assert_eq!(parse("DC_sa01", None), Parsed::labelled("sad", "DC"));
+        assert_eq!(parse("DC_su01", None), Parsed::labelled("surprised", "DC"));
+        assert_eq!(parse("DC_a01", None), Parsed::labelled("angry", "DC"));
     }
 
     #[test]
-    fn malformed_names_are_rejected() {
-        assert_eq!(parse("XX_a01", None), None);
-        assert_eq!(parse("DC_x01", None), None);
-        assert_eq!(parse("DC_a", None), None);
-        assert_eq!(parse("DC_a1b", None), None);
-        assert_eq!(parse("a01", Some("music")), None);
-        assert_eq!(parse("a01", None), None);
+    fn unknown_codes_are_reported_and_other_names_rejected() {
+        assert!(matches!(parse("DC_x01", None), Parsed::Unknown(_)));
+        assert!(matches!(parse("xy02", Some("KL")), Parsed::Unknown(_)));
+        for (stem, parent) in [
+            ("XX_a01", None),
+            ("DC_a", None),
+            ("DC_a1b", None),
+            ("a01", Some("music")),
+            ("a01", None),
+        ] {
+            assert_eq!(parse(stem, parent), Parsed::NoMatch, "{stem}");
+        }
     }
 }

@@ -4,9 +4,11 @@
 //!   every part is within one clip of exact.
 //! - `speaker`: k folds of whole speakers; fold i is the test set, fold i+1 (mod k) the
 //!   validation set, the rest train. No speaker is in two parts.
+//! - `corpus`: leave one corpus out: each corpus in turn is the test set, the others train
+//!   (a stratified fraction of them validates).
 //! - a split file: CSV lines `path,split` with split in {train, val, test}.
 
-use super::{Clip, Corpus};
+use super::{Clip, Corpus, CorpusKind};
 use crate::error::{Error, Result};
 use crate::rng;
 use serde::{Deserialize, Serialize};
@@ -86,6 +88,35 @@ pub fn speaker_folds(clips: &[Clip], k: usize) -> Result<Vec<Split>> {
             split
         })
         .collect())
+}
+
+/// Leave-one-corpus-out splits, one per corpus (named `test-<corpus>`): that corpus's clips
+/// are the test set; of the other corpora's clips a stratified `val_frac` validates (seeded)
+/// and the rest train. Needs at least two corpora.
+pub fn corpus_folds(clips: &[Clip], labels: &[usize], seed: u64, val_frac: f64) -> Result<Vec<Split>> {
+    let mut corpora: Vec<CorpusKind> = clips.iter().map(|c| c.corpus).collect();
+    corpora.sort_unstable();
+    corpora.dedup();
+    if corpora.len() < 2 {
+        return Err(Error::Config(format!(
+            "the corpus protocol needs at least two corpora; the data holds {}",
+            corpora.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    corpora
+        .iter()
+        .map(|&held_out| {
+            let (test, rest): (Vec<usize>, Vec<usize>) = (0..clips.len()).partition(|&i| clips[i].corpus == held_out);
+            let rest_labels: Vec<usize> = rest.iter().map(|&i| labels[i]).collect();
+            let inner = random_stratified(&rest_labels, seed, val_frac, 0.0)?;
+            Ok(Split {
+                name: format!("test-{}", held_out.name()),
+                train: inner.train.iter().map(|&j| rest[j]).collect(),
+                val: inner.val.iter().map(|&j| rest[j]).collect(),
+                test,
+            })
+        })
+        .collect()
 }
 
 /// Reads a `path,split` CSV. Relative paths are taken from the CSV's folder; paths are compared

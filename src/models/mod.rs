@@ -9,6 +9,7 @@ pub mod resnet;
 pub mod svm;
 
 use crate::augment::{BatchAugment, Warp, mask, mixup, warp};
+use crate::corpus::Classes;
 use crate::error::{Error, Result};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -55,7 +56,9 @@ impl ModelKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetConfig {
     pub kind: ModelKind,
-    pub classes: usize,
+    /// Class names in output order (models saved before class lists store a count; 8 reads
+    /// as the eight RAVDESS emotions).
+    pub classes: Classes,
     pub n_mels: usize,
     /// BiLSTM hidden size per direction; CNN width of the first block.
     pub hidden: usize,
@@ -96,14 +99,18 @@ impl Network {
     /// A freshly initialised network (uses the device's seeded RNG).
     pub fn new(cfg: &NetConfig, device: &Device) -> Network {
         match cfg.kind {
-            ModelKind::Bilstm => {
-                Network::BiLstm(BiLstmNet::new(cfg.n_mels, cfg.hidden, cfg.dropout, cfg.classes, device))
-            }
-            ModelKind::Cnn => Network::Cnn(Cnn::new(cfg.hidden, cfg.dropout, cfg.classes, device)),
+            ModelKind::Bilstm => Network::BiLstm(BiLstmNet::new(
+                cfg.n_mels,
+                cfg.hidden,
+                cfg.dropout,
+                cfg.classes.len(),
+                device,
+            )),
+            ModelKind::Cnn => Network::Cnn(Cnn::new(cfg.hidden, cfg.dropout, cfg.classes.len(), device)),
             ModelKind::Efficientat => Network::MobileNet(
-                MobileNet::new(MN04_WIDTH, cfg.classes, cfg.dropout, device).with_bn_momentum(TRAIN_BN_MOMENTUM),
+                MobileNet::new(MN04_WIDTH, cfg.classes.len(), cfg.dropout, device).with_bn_momentum(TRAIN_BN_MOMENTUM),
             ),
-            _ => Network::ResNet(ResNet::resnet34(cfg.classes, device)),
+            _ => Network::ResNet(ResNet::resnet34(cfg.classes.len(), device)),
         }
     }
 
@@ -114,11 +121,11 @@ impl Network {
         };
         match cfg.kind {
             ModelKind::Resnet34 => Ok(Network::ResNet(
-                load_resnet34(path, device)?.with_head(cfg.classes, device),
+                load_resnet34(path, device)?.with_head(cfg.classes.len(), device),
             )),
             ModelKind::Efficientat => Ok(Network::MobileNet(
                 import::import_efficientat(path, MN04_WIDTH, import::AUDIOSET_CLASSES, device)?
-                    .with_head(cfg.classes, device)
+                    .with_head(cfg.classes.len(), device)
                     .with_bn_momentum(TRAIN_BN_MOMENTUM),
             )),
             kind => Err(Error::Config(format!(
@@ -286,7 +293,7 @@ mod tests {
     fn net(kind: ModelKind) -> NetConfig {
         NetConfig {
             kind,
-            classes: 8,
+            classes: Classes::emotions(),
             n_mels: 128,
             hidden: 128,
             dropout: 0.0,

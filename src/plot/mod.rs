@@ -1,5 +1,5 @@
 //! PNG figures: spectrograms (the paper's Figure 1), training curves (Figure 3), confusion
-//! matrices (Figure 4). Rendering is pure Rust (plotters' bitmap backend + ab_glyph) with the
+//! matrices (Figure 4), and emotion timelines ([`timeline`]). Rendering is pure Rust (plotters' bitmap backend + ab_glyph) with the
 //! DejaVu Sans font embedded, so plots work on headless machines without font libraries.
 
 use crate::error::{Error, Result};
@@ -8,9 +8,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 use std::sync::Once;
 
+mod timeline;
+pub use timeline::{TimelineWindow, timeline_png};
+
 static FONT: &[u8] = include_bytes!("DejaVuSans.ttf");
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The embedded font is valid TrueType; a failure here would only lose text labels.
@@ -18,7 +21,7 @@ fn register_font() {
     });
 }
 
-fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
+pub(crate) fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Plot {
         path: path.into(),
         reason: e.to_string(),
@@ -304,96 +307,3 @@ pub const CLASS_COLOURS: [RGBColor; 8] = [
     RGBColor(90, 160, 60),
     RGBColor(250, 120, 30),
 ];
-
-/// A labelled span of a recording.
-pub struct Span<'a> {
-    pub start: f64,
-    pub end: f64,
-    /// Class index, or `None` for silence.
-    pub class: Option<usize>,
-    pub label: &'a str,
-}
-
-/// An emotion timeline over a waveform: coloured bands per span, the waveform envelope on top,
-/// and a legend of the classes that occur.
-pub fn timeline_png(
-    path: &Path,
-    title: &str,
-    samples: &[f32],
-    rate: u32,
-    spans: &[Span],
-    names: &[&str],
-) -> Result<()> {
-    register_font();
-    let seconds = (samples.len() as f64 / rate as f64).max(1e-3);
-    let peak = samples.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-6) as f64;
-    let draw = || -> std::result::Result<(), String> {
-        let root = BitMapBackend::new(path, (1200, 420)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..seconds, -1.05f64..1.05)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_desc("time (s)")
-            .y_desc("amplitude (normalised)")
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        for span in spans {
-            let colour = span
-                .class
-                .map_or(RGBColor(235, 235, 235), |c| CLASS_COLOURS[c % CLASS_COLOURS.len()]);
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(span.start, -1.05), (span.end, 1.05)],
-                    colour.mix(0.45).filled(),
-                )))
-                .map_err(|e| e.to_string())?;
-        }
-        // Min/max envelope per pixel column.
-        let columns = 1100usize;
-        let per = samples.len().div_ceil(columns).max(1);
-        let envelope = samples.chunks(per).enumerate().map(|(i, c)| {
-            let t = (i * per) as f64 / rate as f64;
-            let lo = c.iter().fold(0.0f32, |m, v| m.min(*v)) as f64 / peak;
-            let hi = c.iter().fold(0.0f32, |m, v| m.max(*v)) as f64 / peak;
-            PathElement::new(vec![(t, lo), (t, hi)], BLACK.stroke_width(1))
-        });
-        chart.draw_series(envelope).map_err(|e| e.to_string())?;
-        let mut shown: Vec<(Option<usize>, &str)> = Vec::new();
-        for span in spans {
-            if !shown.iter().any(|(c, _)| *c == span.class) {
-                shown.push((span.class, span.label));
-            }
-        }
-        shown.sort_by_key(|(c, _)| c.map_or(usize::MAX, |c| c));
-        for (class, label) in shown {
-            let colour = class.map_or(RGBColor(200, 200, 200), |c| CLASS_COLOURS[c % CLASS_COLOURS.len()]);
-            let name = class.and_then(|c| names.get(c).copied()).unwrap_or(label).to_string();
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, 2.0), (0.0, 2.0)],
-                    colour.filled(),
-                )))
-                .map_err(|e| e.to_string())?
-                .label(name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())
-    };
-    draw().map_err(|e| plot_err(path, e))
-}

@@ -16,10 +16,10 @@ use super::checkpoint::{read_json, write_json};
 use super::{Batcher, EpochRecord, TrainConfig, evaluate, fit};
 use crate::audio::ClipConfig;
 use crate::corpus::split::{self, Split};
-use crate::corpus::{Corpus, Emotion};
+use crate::corpus::{Classes, Corpus, LabelSpec};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::eval::{Metrics, Summary};
+use crate::eval::{Metrics, SharedClasses, Summary};
 use crate::features::{CpuFrontEnd, FeatureConfig, log_mel_tensor};
 use crate::gpu::{Compute, DeviceChoice, DeviceInfo, to_host};
 use crate::models::{ModelKind, NetConfig, Network, SvmConfig, SvmModel};
@@ -39,6 +39,8 @@ pub enum Protocol {
     Random { val: f64, test: f64 },
     /// Speaker-independent k-fold.
     Speaker { folds: usize },
+    /// Leave one corpus out, scored on the classes the training and test corpora share.
+    Corpus { val: f64 },
     /// A user CSV of `path,split`.
     File { path: PathBuf },
 }
@@ -69,6 +71,13 @@ impl Default for NetParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentConfig {
     pub data: Vec<PathBuf>,
+    /// How corpus labels become classes (`--classes`, `--merge`).
+    #[serde(default)]
+    pub labels: LabelSpec,
+    /// The run's classes in output order, resolved by [`run`] from the corpora and `labels`
+    /// (runs saved before class lists existed read as the eight RAVDESS emotions).
+    #[serde(default = "Classes::emotions")]
+    pub classes: Classes,
     pub model: ModelKind,
     pub protocol: Protocol,
     /// Seeds; each is one repeat (per fold for the speaker protocol).
@@ -95,6 +104,8 @@ impl ExperimentConfig {
         };
         ExperimentConfig {
             data,
+            labels: LabelSpec::default(),
+            classes: Classes::emotions(),
             model,
             protocol,
             seeds: vec![0],
@@ -120,11 +131,12 @@ impl ExperimentConfig {
         }
     }
 
-    /// Short protocol name: random, speaker or file.
+    /// Short protocol name: random, speaker, corpus or file.
     pub fn protocol_name(&self) -> &'static str {
         match self.protocol {
             Protocol::Random { .. } => "random",
             Protocol::Speaker { .. } => "speaker",
+            Protocol::Corpus { .. } => "corpus",
             Protocol::File { .. } => "file",
         }
     }
@@ -135,6 +147,10 @@ impl ExperimentConfig {
 pub struct RepeatResult {
     pub name: String,
     pub seed: u64,
+    /// The classes predictions could take (all the run's, unless a protocol or another corpus
+    /// restricts them to the shared ones).
+    #[serde(default)]
+    pub scored_classes: Vec<String>,
     pub metrics: Metrics,
     pub best_epoch: Option<usize>,
     pub train_clips: usize,
@@ -186,7 +202,7 @@ fn git_commit() -> String {
 
 /// The (name, split, seed) repeats of a protocol.
 pub fn repeats(cfg: &ExperimentConfig, corpus: &Corpus) -> Result<Vec<(String, Split, u64)>> {
-    let labels = corpus.labels();
+    let labels = corpus.labels(&cfg.classes)?;
     Ok(match &cfg.protocol {
         Protocol::Random { val, test } => cfg
             .seeds
@@ -213,6 +229,13 @@ pub fn repeats(cfg: &ExperimentConfig, corpus: &Corpus) -> Result<Vec<(String, S
                         (name, s.clone(), seed)
                     })
                 })
+                .collect()
+        }
+        Protocol::Corpus { val } => {
+            let seed = cfg.seeds.first().copied().unwrap_or(0);
+            split::corpus_folds(&corpus.clips, &labels, seed, *val)?
+                .into_iter()
+                .map(|s| (s.name.clone(), s, seed))
                 .collect()
         }
         Protocol::File { path } => {
@@ -247,10 +270,32 @@ pub fn mfcc_means(audio: &[Vec<f32>], features: &FeatureConfig) -> Result<Vec<Ve
     Ok(audio.par_iter().map(|x| fe.mfcc(x).row_means()).collect())
 }
 
-/// Runs the experiment and writes its run directory.
+/// Scans a run's corpora and applies its label spec: the clips it trains on and its classes.
+fn labelled_corpus(data: &[PathBuf], spec: &LabelSpec) -> Result<(Corpus, Classes)> {
+    let mut corpus = Corpus::scan(data)?;
+    if let Some(first) = corpus.unparsed.first() {
+        eprintln!(
+            "warning: {} audio files got no label and are ignored, e.g. {}: {}",
+            corpus.unparsed.len(),
+            first.path.display(),
+            first.reason
+        );
+    }
+    let (classes, left_out) = corpus.apply_labels(spec)?;
+    if left_out > 0 {
+        eprintln!("{left_out} clips have labels outside --classes and are left out");
+    }
+    Ok((corpus, classes))
+}
+
+/// Runs the experiment and writes its run directory. The classes are resolved here from the
+/// corpora and `cfg.labels`, and recorded in config.json.
 pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<ExperimentResult> {
     let started = Instant::now();
     let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (mut corpus, classes) = labelled_corpus(&cfg.data, &cfg.labels)?;
+    eprintln!("{} classes: {}", classes.len(), classes.names().join(", "));
+    let cfg = &ExperimentConfig { classes, ..cfg.clone() };
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let config_path = out.join("config.json");
     if resume && config_path.exists() {
@@ -264,13 +309,6 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     }
     write_json(&config_path, cfg)?;
 
-    let mut corpus = Corpus::scan(&cfg.data)?;
-    if !corpus.unparsed.is_empty() {
-        eprintln!(
-            "warning: {} audio files have names emovox cannot label; they are ignored",
-            corpus.unparsed.len()
-        );
-    }
     let data = Dataset::load(&corpus.clips, &cfg.clip);
     if let Some(note) = data.failure_note() {
         eprintln!("{note}");
@@ -279,8 +317,8 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     if corpus.clips.is_empty() {
         return Err(Error::Data("no decodable labelled clips found".into()));
     }
-    let labels = data.labels();
-    let names = Emotion::names();
+    let labels = data.labels(&cfg.classes)?;
+    let names = cfg.classes.names();
     let compute = match cfg.model {
         ModelKind::Svm => Compute::cpu(),
         _ => Compute::select(cfg.device)?,
@@ -303,11 +341,20 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                 let pick = |idx: &[usize]| idx.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>();
                 let train_labels: Vec<usize> = split.train.iter().map(|&i| labels[i]).collect();
                 let model = SvmModel::fit(&pick(&split.train), &train_labels, names.len(), &cfg.svm)?;
-                let predicted = model.predict(&pick(&split.test));
-                let truth: Vec<usize> = split.test.iter().map(|&i| labels[i]).collect();
-                let metrics = Metrics::compute(&truth, &predicted, &names);
+                let shared = scoring_classes(cfg, split, &labels)?;
+                let test = scored_rows(&shared, &split.test, &labels);
+                let scores = model.decision(&pick(&test));
+                let metrics = shared.score(&truth_of(&test, &labels), &scores);
                 write_json(&dir.join("svm.json"), &model)?;
-                results.push(finish_repeat(&dir, &corpus, name, *seed, split, metrics, None)?);
+                results.push(finish_repeat(
+                    &dir,
+                    &corpus,
+                    name,
+                    *seed,
+                    split,
+                    (metrics, &shared),
+                    None,
+                )?);
             }
         }
         kind => {
@@ -323,7 +370,7 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                 let (band_mean, band_std) = band_stats(&features, &split.train)?;
                 let net = NetConfig {
                     kind,
-                    classes: names.len(),
+                    classes: cfg.classes.clone(),
                     n_mels,
                     hidden: cfg.net.hidden,
                     dropout: cfg.net.dropout,
@@ -355,15 +402,11 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                     split.test.len()
                 );
                 let fitted = fit(&net, &train_cfg, &mut batcher, &split.train, &split.val, &dir, resume)?;
-                let (_, predicted, _) = evaluate(
-                    &fitted.network,
-                    &batcher,
-                    &split.test,
-                    train_cfg.batch_size,
-                    net.image_size,
-                )?;
-                let truth: Vec<usize> = split.test.iter().map(|&i| labels[i]).collect();
-                let metrics = Metrics::compute(&truth, &predicted, &names);
+                let shared = scoring_classes(cfg, split, &labels)?;
+                let test = scored_rows(&shared, &split.test, &labels);
+                let (_, _, probabilities) =
+                    evaluate(&fitted.network, &batcher, &test, train_cfg.batch_size, net.image_size)?;
+                let metrics = shared.score(&truth_of(&test, &labels), &widen(&probabilities));
                 write_json(&dir.join("history.json"), &fitted.state.history)?;
                 histories.push((name.clone(), fitted.state.history.clone()));
                 results.push(finish_repeat(
@@ -372,7 +415,7 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                     name,
                     *seed,
                     split,
-                    metrics,
+                    (metrics, &shared),
                     Some(fitted.state.best_epoch),
                 )?);
             }
@@ -406,13 +449,42 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     Ok(result)
 }
 
+/// The classes a repeat is scored on: all the run's, or for the corpus protocol those that
+/// both the training corpora and the held-out corpus have.
+fn scoring_classes(cfg: &ExperimentConfig, split: &Split, labels: &[usize]) -> Result<SharedClasses> {
+    if !matches!(cfg.protocol, Protocol::Corpus { .. }) {
+        return Ok(SharedClasses::all(&cfg.classes));
+    }
+    let present = |rows: &[usize]| Classes::from_labels(rows.iter().filter_map(|&i| cfg.classes.name(labels[i])));
+    let (train, test) = (present(&split.train), present(&split.test));
+    let both = Classes::from_labels(train.names().into_iter().filter(|n| test.index(n).is_some()));
+    SharedClasses::between(&cfg.classes, &both)
+}
+
+/// The test rows whose class is scored.
+fn scored_rows(shared: &SharedClasses, test: &[usize], labels: &[usize]) -> Vec<usize> {
+    test.iter().copied().filter(|&i| shared.contains(labels[i])).collect()
+}
+
+fn truth_of(rows: &[usize], labels: &[usize]) -> Vec<usize> {
+    rows.iter().map(|&i| labels[i]).collect()
+}
+
+/// Probabilities as f64 scores.
+pub fn widen(probabilities: &[Vec<f32>]) -> Vec<Vec<f64>> {
+    probabilities
+        .iter()
+        .map(|p| p.iter().map(|&v| f64::from(v)).collect())
+        .collect()
+}
+
 fn finish_repeat(
     dir: &Path,
     corpus: &Corpus,
     name: &str,
     seed: u64,
     split: &Split,
-    metrics: Metrics,
+    (metrics, shared): (Metrics, &SharedClasses),
     best_epoch: Option<usize>,
 ) -> Result<RepeatResult> {
     write_json(
@@ -426,6 +498,7 @@ fn finish_repeat(
     let result = RepeatResult {
         name: name.to_string(),
         seed,
+        scored_classes: shared.names(),
         metrics,
         best_epoch,
         train_clips: split.train.len(),
@@ -461,7 +534,7 @@ pub fn write_reports(
     result: &ExperimentResult,
     histories: &[(String, Vec<EpochRecord>)],
 ) -> Result<()> {
-    let names = Emotion::names();
+    let names: Vec<&str> = result.pooled.per_class.iter().map(|c| c.name.as_str()).collect();
     let title = format!(
         "{} ({} protocol): accuracy {:.3}, macro-F1 {:.3}",
         cfg.model.name(),
@@ -516,137 +589,4 @@ pub fn write_reports(
             },
         ],
     )
-}
-
-/// `emovox eval`: one repeat re-scored from its saved model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EvalReport {
-    pub run: PathBuf,
-    /// `split` (each repeat's own test clips) or `all` (every clip of the given data).
-    pub test_set: String,
-    pub summary: Summary,
-    pub pooled: Metrics,
-    pub repeats: Vec<RepeatResult>,
-}
-
-/// A saved repeat: its training-time result and where its files are. A run directory keeps
-/// them in `<run>/<repeat>/` (weights `best.bpk`); a model directory from `export-model` is one
-/// repeat at its top level (weights `model.bpk`).
-struct SavedRepeat {
-    result: RepeatResult,
-    dir: PathBuf,
-    weights: PathBuf,
-}
-
-fn saved_repeats(run_dir: &Path) -> Result<Vec<SavedRepeat>> {
-    if run_dir.join("model.bpk").exists() {
-        return Ok(vec![SavedRepeat {
-            result: read_json(&run_dir.join("metrics.json"))?,
-            dir: run_dir.to_path_buf(),
-            weights: run_dir.join("model.bpk"),
-        }]);
-    }
-    let trained: ExperimentResult = read_json(&run_dir.join("metrics.json"))?;
-    Ok(trained
-        .repeats
-        .into_iter()
-        .map(|r| {
-            let dir = run_dir.join(&r.name);
-            SavedRepeat {
-                weights: dir.join("best.bpk"),
-                dir,
-                result: r,
-            }
-        })
-        .collect())
-}
-
-/// Re-scores every repeat of a finished run (or a model directory) from its saved model on
-/// its own test split. `data` relocates the corpora (the split's files are looked up under the
-/// new folders by their path relative to the old ones); with `all`, every labelled clip found
-/// is scored instead (e.g. another corpus).
-pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Result<EvalReport> {
-    let cfg: ExperimentConfig = read_json(&run_dir.join("config.json"))?;
-    let saved = saved_repeats(run_dir)?;
-    let dirs = data.map_or(cfg.data.clone(), <[PathBuf]>::to_vec);
-    let corpus = Corpus::scan(&dirs)?;
-    let loaded = Dataset::load(&corpus.clips, &cfg.clip);
-    if let Some(note) = loaded.failure_note() {
-        eprintln!("{note}");
-    }
-    let names = Emotion::names();
-    let labels = loaded.labels();
-    let index: std::collections::HashMap<&Path, usize> = loaded
-        .clips
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.path.as_path(), i))
-        .collect();
-    let find = |p: &Path| -> Option<usize> {
-        index.get(p).copied().or_else(|| {
-            let rel = cfg.data.iter().find_map(|root| p.strip_prefix(root).ok())?;
-            dirs.iter()
-                .find_map(|root| index.get(root.join(rel).as_path()).copied())
-        })
-    };
-    let test_rows = |repeat: &SavedRepeat| -> Result<Vec<usize>> {
-        if all {
-            return Ok((0..loaded.clips.len()).collect());
-        }
-        let split: SplitPaths = read_json(&repeat.dir.join("split.json"))?;
-        let rows: Vec<usize> = split.test.iter().filter_map(|p| find(p)).collect();
-        if rows.len() < split.test.len() {
-            eprintln!(
-                "warning: {}: {} of {} test clips are missing or undecodable",
-                repeat.result.name,
-                split.test.len() - rows.len(),
-                split.test.len()
-            );
-        }
-        Ok(rows)
-    };
-    let compute = match cfg.model {
-        ModelKind::Svm => Compute::cpu(),
-        _ => Compute::select(cfg.device)?,
-    };
-    let mut repeats = Vec::new();
-    let mut score = |repeat: &SavedRepeat, test: &[usize], predicted: &[usize]| {
-        let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
-        repeats.push(RepeatResult {
-            metrics: Metrics::compute(&truth, predicted, &names),
-            test_clips: test.len(),
-            ..repeat.result.clone()
-        });
-    };
-    match cfg.model {
-        ModelKind::Svm => {
-            let rows = mfcc_means(&loaded.audio, &cfg.features)?;
-            for repeat in &saved {
-                let model: SvmModel = read_json(&repeat.dir.join("svm.json"))?;
-                let test = test_rows(repeat)?;
-                let predicted = model.predict(&test.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>());
-                score(repeat, &test, &predicted);
-            }
-        }
-        _ => {
-            let features = log_mel_tensor(&compute, &loaded.audio, &cfg.features)?;
-            for repeat in &saved {
-                let net: NetConfig = read_json(&repeat.dir.join("net.json"))?;
-                let network = super::checkpoint::load_network(&repeat.weights, Network::new(&net, &compute.device))?;
-                let image_size = net.image_size;
-                let batcher = Batcher::new(features.clone(), labels.clone(), net);
-                let test = test_rows(repeat)?;
-                let (_, predicted, _) = evaluate(&network, &batcher, &test, cfg.train.batch_size, image_size)?;
-                score(repeat, &test, &predicted);
-            }
-        }
-    }
-    let metrics: Vec<Metrics> = repeats.iter().map(|r| r.metrics.clone()).collect();
-    Ok(EvalReport {
-        run: run_dir.to_path_buf(),
-        test_set: if all { "all".into() } else { "split".into() },
-        summary: Summary::of(&metrics),
-        pooled: Metrics::pooled(&metrics, &names),
-        repeats,
-    })
 }

@@ -107,7 +107,7 @@ pub struct Batcher {
 
 impl Batcher {
     pub fn new(features: Tensor<3>, labels: Vec<usize>, net: NetConfig) -> Batcher {
-        let classes = net.classes;
+        let classes = net.classes.len();
         Batcher {
             features,
             labels,

@@ -1,12 +1,19 @@
-//! Emotion prediction on users' audio: whole files, or windows over long recordings with
-//! silent stretches marked instead of classified. Files are decoded in parallel on the CPU and
-//! classified in batches on the compute device. A model is a directory holding `net.json`
-//! (architecture and input normalisation), `config.json` (front end and clip length) and
-//! `model.bpk` (weights); a run directory written by `emovox train` also works (its first
-//! repeat's best checkpoint is used).
+//! Emotion prediction on users' audio: whole files, or windows over recordings of any length
+//! (streamed, see [`pipeline`]) with silent stretches marked instead of classified. A model is
+//! a directory holding `net.json` (architecture, classes and input normalisation),
+//! `config.json` (front end and clip length) and `model.bpk` (weights); a run directory
+//! written by `emovox train` also works (its first repeat's best checkpoint is used).
 
-use crate::audio::{ClipConfig, decode_file, fit_length, resample};
-use crate::corpus::{Emotion, audio_files};
+pub mod inputs;
+pub mod pipeline;
+pub mod source;
+
+pub use inputs::{Shard, expand_inputs, read_file_list};
+pub use pipeline::{Sink, predict_inputs};
+pub use source::{Input, RawEncoding, RawFormat};
+
+use crate::audio::{ClipConfig, fit_length};
+use crate::corpus::Classes;
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, log_mel_tensor};
 use crate::gpu::{Compute, to_host};
@@ -15,8 +22,7 @@ use crate::train::checkpoint::{load_network, read_json};
 use crate::train::experiment::{ExperimentConfig, ExperimentResult};
 use crate::train::one_hot;
 use burn::module::Module;
-use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::path::{Path, PathBuf};
 
 /// The model that ships in `weights/default` (relative to the working directory, else to the
@@ -81,6 +87,11 @@ impl Predictor {
         })
     }
 
+    /// The model's classes, in output order.
+    pub fn classes(&self) -> &Classes {
+        &self.net.classes
+    }
+
     /// Samples per model input clip.
     pub fn clip_samples(&self) -> usize {
         self.clip.num_samples().unwrap_or(self.clip.sample_rate as usize * 4)
@@ -89,49 +100,105 @@ impl Predictor {
     /// Class probabilities of prepared clips (pipeline rate, any length: fitted to the model's
     /// clip length), in batches of `batch`.
     pub fn classify(&self, clips: &[Vec<f32>], batch: usize) -> Result<Vec<Probabilities>> {
+        self.classify_refs(&clips.iter().map(Vec::as_slice).collect::<Vec<_>>(), batch)
+    }
+
+    /// [`Predictor::classify`] on borrowed clips.
+    pub fn classify_refs(&self, clips: &[&[f32]], batch: usize) -> Result<Vec<Probabilities>> {
         let n = self.clip_samples();
         let mut out = Vec::with_capacity(clips.len());
         for chunk in clips.chunks(batch.max(1)) {
             let fitted: Vec<Vec<f32>> = chunk.iter().map(|c| fit_length(c, n)).collect();
             let log_mel = log_mel_tensor(&self.compute, &fitted, &self.features)?;
-            let targets = one_hot(&vec![0; chunk.len()], self.net.classes, &self.compute.device);
+            let targets = one_hot(&vec![0; chunk.len()], self.net.classes.len(), &self.compute.device);
             let (input, _) = prepare_input(&self.net, log_mel, targets, self.net.image_size, None);
             let probs = burn::tensor::activation::softmax(self.network.forward(input), 1);
-            out.extend(to_host(probs)?.chunks(self.net.classes).map(<[f32]>::to_vec));
+            out.extend(to_host(probs)?.chunks(self.net.classes.len()).map(<[f32]>::to_vec));
         }
         Ok(out)
     }
 }
 
-/// Label and probabilities of one prediction; `label` is "silence" for silent audio.
+/// Every class's probability by class name, in the model's class order. JSON writes it as an
+/// object (`{"angry": 0.85, ...}`) with the keys in that order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClassProbabilities(pub Vec<(String, f32)>);
+
+impl ClassProbabilities {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(String, f32)> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl Serialize for ClassProbabilities {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for ClassProbabilities {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct InOrder;
+        impl<'de> serde::de::Visitor<'de> for InOrder {
+            type Value = ClassProbabilities;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of class probabilities")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(ClassProbabilities(pairs))
+            }
+        }
+        deserializer.deserialize_map(InOrder)
+    }
+}
+
+/// Label and probabilities of one prediction; `label` is `silence` for silent audio and
+/// `too short` for less than a quarter second of voiced audio (no probabilities then).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
     pub label: String,
-    /// Probability of the predicted label (0 for silence).
+    /// Probability of the predicted label (0 without a classification).
     pub confidence: f32,
-    /// Every class's probability, by class name (empty for silence).
-    pub probabilities: Vec<(String, f32)>,
+    /// Every class's probability (empty without a classification).
+    pub probabilities: ClassProbabilities,
 }
 
 impl Prediction {
-    fn silence() -> Prediction {
+    /// A verdict without a classification (`silence`, `too short`).
+    pub fn labelled(label: &str) -> Prediction {
         Prediction {
-            label: "silence".into(),
+            label: label.into(),
             confidence: 0.0,
-            probabilities: Vec::new(),
+            probabilities: ClassProbabilities::default(),
         }
     }
 
-    fn from_probabilities(p: &[f32]) -> Prediction {
+    /// The most probable class.
+    pub fn from_probabilities(p: &[f32], classes: &Classes) -> Prediction {
         let best = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
         Prediction {
-            label: Emotion::from_index(best).map_or("?".into(), |e| e.name().to_string()),
+            label: classes.name(best).unwrap_or("?").to_string(),
             confidence: p[best],
-            probabilities: Emotion::ALL
-                .iter()
-                .zip(p)
-                .map(|(e, &v)| (e.name().to_string(), v))
-                .collect(),
+            probabilities: ClassProbabilities(
+                classes
+                    .names()
+                    .iter()
+                    .zip(p)
+                    .map(|(name, &v)| (name.to_string(), v))
+                    .collect(),
+            ),
         }
     }
 }
@@ -150,10 +217,16 @@ pub struct Window {
 pub struct FileResult {
     pub path: PathBuf,
     pub duration: Option<f64>,
-    /// Whole-file prediction (absent in timeline mode and on error).
+    /// The file's prediction: the whole file, or the duration-weighted mean of its classified
+    /// windows (absent on error).
     pub prediction: Option<Prediction>,
-    /// Timeline windows (timeline mode).
+    /// Timeline windows (timeline mode, when the options keep them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<Window>,
+    /// Peak of every 1/20 s of the waveform at the model rate (kept with the windows, for
+    /// timeline figures).
+    #[serde(skip)]
+    pub envelope: Vec<f32>,
     pub error: Option<String>,
 }
 
@@ -166,6 +239,11 @@ pub struct PredictOptions {
     /// classified.
     pub silence_db: f32,
     pub batch: usize,
+    /// Keep timeline windows (and the waveform envelope) in each [`FileResult`]; without it
+    /// windows only stream through [`Sink::window`].
+    pub keep_windows: bool,
+    /// Decoding threads (default: half the cores, at least one).
+    pub producers: Option<usize>,
 }
 
 impl Default for PredictOptions {
@@ -174,136 +252,33 @@ impl Default for PredictOptions {
             window: None,
             silence_db: -50.0,
             batch: 32,
+            keep_windows: true,
+            producers: None,
         }
     }
 }
 
-/// Level of the loudest 50 ms of `x` (RMS, dB re full scale; -inf for digital silence).
-/// Audio is silent when even its loudest moment is quiet, so speech with pauses is not.
-pub fn peak_level_db(x: &[f32], rate: u32) -> f32 {
-    let frame = (rate as usize / 20).max(1);
-    let loudest = x
-        .chunks(frame)
-        .map(|c| c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32)
-        .fold(0.0f32, f32::max);
-    10.0 * loudest.log10()
-}
+/// Collects every result (windows go with their file).
+struct Collect(Vec<FileResult>);
 
-/// Window bounds (in samples) that tile `[0, len)` exactly: starts at multiples of `hop`, the
-/// last window ends at `len`.
-pub fn window_bounds(len: usize, window: usize, hop: usize) -> Vec<(usize, usize)> {
-    let (window, hop) = (window.max(1), hop.max(1));
-    let mut bounds = Vec::new();
-    let mut start = 0;
-    loop {
-        let end = (start + window).min(len);
-        bounds.push((start, end));
-        if end >= len {
-            return bounds;
-        }
-        start += hop;
+impl Sink for Collect {
+    fn window(&mut self, _: &Path, _: &Window) -> Result<()> {
+        Ok(())
+    }
+
+    fn file(&mut self, result: FileResult) -> Result<()> {
+        self.0.push(result);
+        Ok(())
     }
 }
 
-/// Expands paths (files or folders, recursively) into audio files, in order.
-pub fn expand_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileResult>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            match audio_files(p) {
-                Ok(found) => files.extend(found),
-                Err(e) => errors.push(failed(p, e.to_string())),
-            }
-        } else {
-            files.push(p.clone());
-        }
-    }
-    (files, errors)
-}
-
-fn failed(path: &Path, error: String) -> FileResult {
-    FileResult {
-        path: path.to_path_buf(),
-        duration: None,
-        prediction: None,
-        windows: Vec::new(),
-        error: Some(error),
-    }
-}
-
-/// Predicts every file; unreadable files get an error entry and the rest continue.
+/// Predicts every file and returns the results in order; unreadable files get an error entry
+/// and the rest continue.
 pub fn predict_files(predictor: &Predictor, files: &[PathBuf], options: &PredictOptions) -> Result<Vec<FileResult>> {
-    let rate = predictor.clip.sample_rate;
-    let decoded: Vec<Result<Vec<f32>>> = files
-        .par_iter()
-        .map(|path| {
-            let audio = decode_file(path)?;
-            resample(&audio.samples, audio.sample_rate, rate)
-        })
-        .collect();
-    // Every clip to classify: (index into `results`, window index or None, samples).
-    let mut results: Vec<FileResult> = Vec::with_capacity(files.len());
-    let mut jobs: Vec<(usize, Option<usize>, Vec<f32>)> = Vec::new();
-    for (path, audio) in files.iter().zip(decoded) {
-        let i = results.len();
-        let x = match audio {
-            Ok(x) => x,
-            Err(e) => {
-                results.push(failed(path, e.to_string()));
-                continue;
-            }
-        };
-        let mut result = FileResult {
-            path: path.clone(),
-            duration: Some(x.len() as f64 / rate as f64),
-            prediction: None,
-            windows: Vec::new(),
-            error: None,
-        };
-        match options.window {
-            None => {
-                if peak_level_db(&x, rate) < options.silence_db {
-                    result.prediction = Some(Prediction::silence());
-                } else {
-                    let prepared = predictor.clip.trim_db.map_or(x.clone(), |db| {
-                        let (a, b) = crate::audio::non_silent_range(&x, db);
-                        x[a..b].to_vec()
-                    });
-                    jobs.push((i, None, prepared));
-                }
-            }
-            Some((window, hop)) => {
-                let to_samples = |s: f64| (s * rate as f64).round() as usize;
-                for (w, (a, b)) in window_bounds(x.len(), to_samples(window), to_samples(hop))
-                    .into_iter()
-                    .enumerate()
-                {
-                    let silent = peak_level_db(&x[a..b], rate) < options.silence_db;
-                    result.windows.push(Window {
-                        start: a as f64 / rate as f64,
-                        end: b as f64 / rate as f64,
-                        prediction: Prediction::silence(),
-                    });
-                    if !silent {
-                        jobs.push((i, Some(w), x[a..b].to_vec()));
-                    }
-                }
-            }
-        }
-        results.push(result);
-    }
-    let clips: Vec<Vec<f32>> = jobs.iter().map(|(_, _, x)| x.clone()).collect();
-    let probabilities = predictor.classify(&clips, options.batch)?;
-    for ((file, window, _), p) in jobs.iter().zip(probabilities) {
-        let result = &mut results[*file];
-        let prediction = Prediction::from_probabilities(&p);
-        match window {
-            None => result.prediction = Some(prediction),
-            Some(w) => result.windows[*w].prediction = prediction,
-        }
-    }
-    Ok(results)
+    let inputs: Vec<Input> = files.iter().cloned().map(Input::File).collect();
+    let mut sink = Collect(Vec::with_capacity(files.len()));
+    predict_inputs(predictor, &inputs, options, &mut sink)?;
+    Ok(sink.0)
 }
 
 /// Copies a trained run's first repeat into a self-contained model directory

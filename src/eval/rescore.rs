@@ -1,0 +1,173 @@
+//! `emovox eval`: re-scores the saved models of a run (or a model directory) on each repeat's
+//! own test split, or on every clip of other data. On other data a model is scored on the
+//! classes it shares with that data: clips of other labels are left out, and the prediction is
+//! the most probable shared class (the argmax restricted to them), so a RAVDESS model (8
+//! classes) on SAVEE (7, no calm) is scored on exactly those 7.
+
+use super::{Metrics, SharedClasses, Summary};
+use crate::corpus::Corpus;
+use crate::dataset::Dataset;
+use crate::error::Result;
+use crate::features::log_mel_tensor;
+use crate::gpu::Compute;
+use crate::models::{ModelKind, NetConfig, Network, SvmModel};
+use crate::train::checkpoint::{load_network, read_json};
+use crate::train::experiment::{ExperimentConfig, ExperimentResult, RepeatResult, SplitPaths, mfcc_means, widen};
+use crate::train::{Batcher, evaluate};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// What `emovox eval` reports.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EvalReport {
+    pub run: PathBuf,
+    /// `split` (each repeat's own test clips) or `all` (every clip of the given data).
+    pub test_set: String,
+    /// The classes scored (all the model's on its own split; the shared ones on other data).
+    pub scored_classes: Vec<String>,
+    /// Clips whose labels the model does not have (left out).
+    pub left_out: usize,
+    pub summary: Summary,
+    pub pooled: Metrics,
+    pub repeats: Vec<RepeatResult>,
+}
+
+/// A saved repeat: its training-time result and where its files are. A run directory keeps
+/// them in `<run>/<repeat>/` (weights `best.bpk`); a model directory from `export-model` is one
+/// repeat at its top level (weights `model.bpk`).
+struct SavedRepeat {
+    result: RepeatResult,
+    dir: PathBuf,
+    weights: PathBuf,
+}
+
+fn saved_repeats(run_dir: &Path) -> Result<Vec<SavedRepeat>> {
+    if run_dir.join("model.bpk").exists() {
+        return Ok(vec![SavedRepeat {
+            result: read_json(&run_dir.join("metrics.json"))?,
+            dir: run_dir.to_path_buf(),
+            weights: run_dir.join("model.bpk"),
+        }]);
+    }
+    let trained: ExperimentResult = read_json(&run_dir.join("metrics.json"))?;
+    Ok(trained
+        .repeats
+        .into_iter()
+        .map(|r| {
+            let dir = run_dir.join(&r.name);
+            SavedRepeat {
+                weights: dir.join("best.bpk"),
+                dir,
+                result: r,
+            }
+        })
+        .collect())
+}
+
+/// Re-scores every repeat of a finished run (or a model directory) from its saved model on
+/// its own test split. `data` relocates the corpora (the split's files are looked up under the
+/// new folders by their path relative to the old ones); with `all`, every labelled clip found
+/// is scored instead (e.g. another corpus), on the classes the model shares with it.
+pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Result<EvalReport> {
+    let cfg: ExperimentConfig = read_json(&run_dir.join("config.json"))?;
+    let saved = saved_repeats(run_dir)?;
+    let dirs = data.map_or(cfg.data.clone(), <[PathBuf]>::to_vec);
+    let mut corpus = Corpus::scan(&dirs)?;
+    for clip in &mut corpus.clips {
+        clip.label = cfg.labels.map(&clip.label);
+    }
+    let shared = if all {
+        SharedClasses::between(&cfg.classes, &corpus.classes())?
+    } else {
+        SharedClasses::all(&cfg.classes)
+    };
+    let before = corpus.clips.len();
+    corpus.clips.retain(|c| cfg.classes.index(&c.label).is_some());
+    let left_out = before - corpus.clips.len();
+    if all && left_out > 0 {
+        eprintln!("{left_out} clips have labels the model does not know and are left out");
+    }
+    let loaded = Dataset::load(&corpus.clips, &cfg.clip);
+    if let Some(note) = loaded.failure_note() {
+        eprintln!("{note}");
+    }
+    let labels = loaded.labels(&cfg.classes)?;
+    let index: HashMap<&Path, usize> = loaded
+        .clips
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.path.as_path(), i))
+        .collect();
+    let find = |p: &Path| -> Option<usize> {
+        index.get(p).copied().or_else(|| {
+            let rel = cfg.data.iter().find_map(|root| p.strip_prefix(root).ok())?;
+            dirs.iter()
+                .find_map(|root| index.get(root.join(rel).as_path()).copied())
+        })
+    };
+    let test_rows = |repeat: &SavedRepeat| -> Result<Vec<usize>> {
+        if all {
+            return Ok((0..loaded.clips.len()).collect());
+        }
+        let split: SplitPaths = read_json(&repeat.dir.join("split.json"))?;
+        let rows: Vec<usize> = split.test.iter().filter_map(|p| find(p)).collect();
+        if rows.len() < split.test.len() {
+            eprintln!(
+                "warning: {}: {} of {} test clips are missing or undecodable",
+                repeat.result.name,
+                split.test.len() - rows.len(),
+                split.test.len()
+            );
+        }
+        Ok(rows)
+    };
+    let compute = match cfg.model {
+        ModelKind::Svm => Compute::cpu(),
+        _ => Compute::select(cfg.device)?,
+    };
+    let mut repeats = Vec::new();
+    let mut score = |repeat: &SavedRepeat, test: &[usize], scores: &[Vec<f64>]| {
+        let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
+        repeats.push(RepeatResult {
+            metrics: shared.score(&truth, scores),
+            test_clips: test.len(),
+            scored_classes: shared.names(),
+            ..repeat.result.clone()
+        });
+    };
+    match cfg.model {
+        ModelKind::Svm => {
+            let rows = mfcc_means(&loaded.audio, &cfg.features)?;
+            for repeat in &saved {
+                let model: SvmModel = read_json(&repeat.dir.join("svm.json"))?;
+                let test = test_rows(repeat)?;
+                let scores = model.decision(&test.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>());
+                score(repeat, &test, &scores);
+            }
+        }
+        _ => {
+            let features = log_mel_tensor(&compute, &loaded.audio, &cfg.features)?;
+            for repeat in &saved {
+                let net: NetConfig = read_json(&repeat.dir.join("net.json"))?;
+                let network = load_network(&repeat.weights, Network::new(&net, &compute.device))?;
+                let image_size = net.image_size;
+                let batcher = Batcher::new(features.clone(), labels.clone(), net);
+                let test = test_rows(repeat)?;
+                let (_, _, probabilities) = evaluate(&network, &batcher, &test, cfg.train.batch_size, image_size)?;
+                score(repeat, &test, &widen(&probabilities));
+            }
+        }
+    }
+    let metrics: Vec<Metrics> = repeats.iter().map(|r| r.metrics.clone()).collect();
+    let names = cfg.classes.names();
+    Ok(EvalReport {
+        run: run_dir.to_path_buf(),
+        test_set: if all { "all".into() } else { "split".into() },
+        scored_classes: shared.names(),
+        left_out,
+        summary: Summary::of(&metrics),
+        pooled: Metrics::pooled(&metrics, &names),
+        repeats,
+    })
+}

@@ -1,0 +1,420 @@
+//! Streaming prediction: producer threads decode, resample and window their inputs chunk by
+//! chunk and send the pieces to classify over a bounded channel; the calling thread batches
+//! pieces from any input, classifies them on the compute device, and hands results to a
+//! [`Sink`] in input order as soon as they are known (a window's row is out while its file is
+//! still being read). Memory is bounded by the channel, the batch and one window per producer,
+//! whatever the length of the inputs; decoding overlaps classification.
+//!
+//! Whole-file mode classifies a short file (up to [`WHOLE_FILE_LIMIT_S`]) as one clip, as it
+//! always has; a longer one (or a live stream) is classified in clip-length windows. A file's
+//! summary is the duration-weighted mean of its classified windows' probabilities.
+
+use super::source::Input;
+use super::{FileResult, PredictOptions, Prediction, Predictor, Window};
+use crate::audio::{StreamResampler, Windower, non_silent_range, resample};
+use crate::error::{Error, Result};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+
+/// Files up to this many seconds are classified whole in whole-file mode.
+pub const WHOLE_FILE_LIMIT_S: f64 = 8.0;
+/// Less voiced audio than this (seconds above the silence level) is `too short` to classify.
+pub const MIN_VOICED_S: f64 = 0.25;
+/// Waveform envelope resolution (blocks per second) kept for timeline figures.
+pub const ENVELOPE_HZ: usize = 20;
+
+/// Where results go, in input order.
+pub trait Sink {
+    /// One timeline window of `path`, in time order, as soon as it is classified.
+    fn window(&mut self, path: &Path, window: &Window) -> Result<()>;
+    /// A finished input: its summary (and its windows when the options keep them).
+    fn file(&mut self, result: FileResult) -> Result<()>;
+}
+
+/// What a piece of audio needs.
+enum Job {
+    Classify(Vec<f32>),
+    Known(Prediction),
+}
+
+enum Event {
+    /// A window (`span` in seconds) or, with `span` None, a whole short file.
+    Piece {
+        input: usize,
+        span: Option<(f64, f64)>,
+        job: Job,
+    },
+    End {
+        input: usize,
+        duration: Option<f64>,
+        envelope: Vec<f32>,
+        error: Option<String>,
+    },
+}
+
+/// What producers need to know of the model and options (plain data, shared by threads).
+#[derive(Clone)]
+struct Plan {
+    rate: u32,
+    clip_samples: usize,
+    trim_db: Option<f32>,
+    window: Option<(usize, usize)>,
+    silence_db: f32,
+    /// Windows shown on the timeline (false: clip-length windows of a long whole-file input).
+    timeline: bool,
+}
+
+impl Plan {
+    /// Silence, too short, or audio to classify.
+    fn judge(&self, x: &[f32], trim: bool) -> Job {
+        let frame = (self.rate as usize / 20).max(1);
+        let threshold = 10f32.powf(self.silence_db / 10.0);
+        let mut voiced = 0usize;
+        let mut loudest = 0.0f32;
+        for c in x.chunks(frame) {
+            let power = c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32;
+            loudest = loudest.max(power);
+            if power >= threshold {
+                voiced += c.len();
+            }
+        }
+        if loudest < threshold {
+            return Job::Known(Prediction::labelled("silence"));
+        }
+        if (voiced as f64) < MIN_VOICED_S * self.rate as f64 {
+            return Job::Known(Prediction::labelled("too short"));
+        }
+        match self.trim_db.filter(|_| trim) {
+            Some(db) => {
+                let (a, b) = non_silent_range(x, db);
+                Job::Classify(x[a..b].to_vec())
+            }
+            None => Job::Classify(x.to_vec()),
+        }
+    }
+}
+
+/// Per-block peak of the resampled stream.
+struct Envelope {
+    block: usize,
+    current: (usize, f32),
+    peaks: Vec<f32>,
+}
+
+impl Envelope {
+    fn new(rate: u32) -> Envelope {
+        Envelope {
+            block: (rate as usize / ENVELOPE_HZ).max(1),
+            current: (0, 0.0),
+            peaks: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, x: &[f32]) {
+        for v in x {
+            self.current = (self.current.0 + 1, self.current.1.max(v.abs()));
+            if self.current.0 == self.block {
+                self.peaks.push(self.current.1);
+                self.current = (0, 0.0);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<f32> {
+        if self.current.0 > 0 {
+            self.peaks.push(self.current.1);
+        }
+        self.peaks
+    }
+}
+
+/// Reads one input to the end, sending its pieces; returns its duration and envelope.
+fn produce(index: usize, input: &Input, plan: &Plan, tx: &SyncSender<Event>) -> Result<(f64, Vec<f32>)> {
+    let mut source = input.open()?;
+    let native = source.sample_rate();
+    let mut envelope = Envelope::new(plan.rate);
+    // A closed channel means the consumer stopped (on an error): stop reading.
+    let stopped = || Error::Data("prediction stopped".into());
+    let send = |span, job| {
+        tx.send(Event::Piece {
+            input: index,
+            span,
+            job,
+        })
+        .map_err(|_| stopped())
+    };
+    let mut head = Vec::new();
+    if plan.window.is_none() && !matches!(input, Input::Stdin(_)) {
+        let limit = (WHOLE_FILE_LIMIT_S * native as f64) as usize;
+        while head.len() <= limit {
+            match source.next_chunk()? {
+                Some(chunk) => head.extend(chunk),
+                None => {
+                    let x = resample(&head, native, plan.rate)?;
+                    envelope.push(&x);
+                    send(None, plan.judge(&x, true))?;
+                    return Ok((x.len() as f64 / plan.rate as f64, envelope.finish()));
+                }
+            }
+        }
+    }
+    let (window, hop) = plan.window.unwrap_or((plan.clip_samples, plan.clip_samples));
+    let mut resampler = StreamResampler::new(native, plan.rate)?;
+    let mut windower = Windower::new(window, hop);
+    let seconds = |s: usize| s as f64 / plan.rate as f64;
+    let mut total = 0usize;
+    let mut pending = Some(head).filter(|h| !h.is_empty());
+    loop {
+        let (resampled, last) = match pending.take().map(Ok).or_else(|| source.next_chunk().transpose()) {
+            Some(chunk) => (resampler.push(&chunk?)?, false),
+            None => (resampler.finish()?, true),
+        };
+        total += resampled.len();
+        envelope.push(&resampled);
+        let mut windows = windower.push(&resampled);
+        if last {
+            windows.extend(windower.finish());
+        }
+        for (a, b, x) in windows {
+            send(Some((seconds(a), seconds(b))), plan.judge(&x, !plan.timeline))?;
+        }
+        if last {
+            return Ok((seconds(total), envelope.finish()));
+        }
+    }
+}
+
+/// One input's results while they come in.
+#[derive(Default)]
+struct Tracker {
+    windows: Vec<(f64, f64, Option<Prediction>)>,
+    whole: Option<Option<Prediction>>,
+    emitted: usize,
+    end: Option<(Option<f64>, Vec<f32>, Option<String>)>,
+    kept: Vec<Window>,
+}
+
+impl Tracker {
+    fn resolved(&self) -> bool {
+        self.end.is_some()
+            && self.whole.as_ref().is_none_or(Option::is_some)
+            && self.windows.iter().all(|w| w.2.is_some())
+    }
+}
+
+/// Duration-weighted mean of the classified windows' probabilities; silence if none.
+fn summarise(windows: &[Window], classes: &crate::corpus::Classes) -> Prediction {
+    let mut sum = vec![0.0f64; classes.len()];
+    let mut weight = 0.0;
+    for w in windows.iter().filter(|w| !w.prediction.probabilities.is_empty()) {
+        let d = (w.end - w.start).max(1e-9);
+        for (s, (_, p)) in sum.iter_mut().zip(&w.prediction.probabilities.0) {
+            *s += d * *p as f64;
+        }
+        weight += d;
+    }
+    if weight == 0.0 {
+        let any_voiced = windows.iter().any(|w| w.prediction.label == "too short");
+        return Prediction::labelled(if any_voiced { "too short" } else { "silence" });
+    }
+    let mean: Vec<f32> = sum.iter().map(|s| (s / weight) as f32).collect();
+    Prediction::from_probabilities(&mean, classes)
+}
+
+struct Consumer<'a> {
+    predictor: &'a Predictor,
+    options: &'a PredictOptions,
+    inputs: &'a [Input],
+    trackers: Vec<Tracker>,
+    batch: Vec<(usize, Option<usize>, Vec<f32>)>,
+    next_out: usize,
+    timeline: bool,
+}
+
+impl Consumer<'_> {
+    fn take(&mut self, event: Event) {
+        match event {
+            Event::Piece { input, span, job } => {
+                let t = &mut self.trackers[input];
+                let (known, audio) = match job {
+                    Job::Known(p) => (Some(p), None),
+                    Job::Classify(x) => (None, Some(x)),
+                };
+                let at = match span {
+                    Some((a, b)) => {
+                        t.windows.push((a, b, known));
+                        Some(t.windows.len() - 1)
+                    }
+                    None => {
+                        t.whole = Some(known);
+                        None
+                    }
+                };
+                if let Some(x) = audio {
+                    self.batch.push((input, at, x));
+                }
+            }
+            Event::End {
+                input,
+                duration,
+                envelope,
+                error,
+            } => self.trackers[input].end = Some((duration, envelope, error)),
+        }
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let clips: Vec<&[f32]> = batch.iter().map(|(_, _, x)| x.as_slice()).collect();
+        let probabilities = self.predictor.classify_refs(&clips, self.options.batch)?;
+        for ((input, at, _), p) in batch.iter().zip(probabilities) {
+            let prediction = Some(Prediction::from_probabilities(&p, self.predictor.classes()));
+            let t = &mut self.trackers[*input];
+            match at {
+                Some(i) => t.windows[*i].2 = prediction,
+                None => t.whole = Some(prediction),
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands out everything that is known, in input order.
+    fn emit(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        while self.next_out < self.trackers.len() {
+            let path = self.inputs[self.next_out].path();
+            let t = &mut self.trackers[self.next_out];
+            while let Some((start, end, Some(prediction))) = t.windows.get(t.emitted) {
+                let window = Window {
+                    start: *start,
+                    end: *end,
+                    prediction: prediction.clone(),
+                };
+                if self.timeline {
+                    sink.window(path, &window)?;
+                }
+                t.kept.push(window);
+                t.emitted += 1;
+            }
+            if !t.resolved() {
+                return Ok(());
+            }
+            let Some((duration, envelope, error)) = t.end.take() else {
+                return Ok(());
+            };
+            let windows = std::mem::take(&mut t.kept);
+            let prediction = match t.whole.take() {
+                Some(whole) => whole,
+                None if error.is_none() => Some(summarise(&windows, self.predictor.classes())),
+                None => None,
+            };
+            let keep = self.timeline && self.options.keep_windows;
+            sink.file(FileResult {
+                path: path.to_path_buf(),
+                duration,
+                prediction,
+                windows: if keep { windows } else { Vec::new() },
+                envelope: if keep { envelope } else { Vec::new() },
+                error,
+            })?;
+            t.windows = Vec::new();
+            self.next_out += 1;
+        }
+        Ok(())
+    }
+
+    fn run(&mut self, rx: Receiver<Event>, sink: &mut dyn Sink) -> Result<()> {
+        loop {
+            let event = if self.batch.is_empty() {
+                match rx.recv() {
+                    Ok(e) => e,
+                    Err(_) => break,
+                }
+            } else {
+                match rx.try_recv() {
+                    Ok(e) => e,
+                    // Nothing waiting: classify what there is now (low latency on live input).
+                    Err(TryRecvError::Empty) => {
+                        self.flush()?;
+                        self.emit(sink)?;
+                        continue;
+                    }
+                    Err(TryRecvError::Disconnected) => break,
+                }
+            };
+            self.take(event);
+            if self.batch.len() >= self.options.batch.max(1) {
+                self.flush()?;
+            }
+            self.emit(sink)?;
+        }
+        self.flush()?;
+        self.emit(sink)
+    }
+}
+
+/// Predicts every input, streaming results into `sink` in input order. Unreadable inputs get
+/// an error result and the rest continue.
+pub fn predict_inputs(
+    predictor: &Predictor,
+    inputs: &[Input],
+    options: &PredictOptions,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let rate = predictor.clip.sample_rate;
+    let to_samples = |s: f64| ((s * rate as f64).round() as usize).max(1);
+    let plan = Plan {
+        rate,
+        clip_samples: predictor.clip_samples(),
+        trim_db: predictor.clip.trim_db,
+        window: options.window.map(|(w, h)| (to_samples(w), to_samples(h))),
+        silence_db: options.silence_db,
+        timeline: options.window.is_some(),
+    };
+    let producers = options
+        .producers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() / 2))
+        .clamp(1, inputs.len().max(1));
+    let (tx, rx) = sync_channel::<Event>(2 * options.batch.max(1));
+    let next = AtomicUsize::new(0);
+    let mut consumer = Consumer {
+        predictor,
+        options,
+        inputs,
+        trackers: (0..inputs.len()).map(|_| Tracker::default()).collect(),
+        batch: Vec::new(),
+        next_out: 0,
+        timeline: plan.timeline,
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..producers {
+            let (tx, plan, next) = (tx.clone(), plan.clone(), &next);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(i) else { break };
+                    let (duration, envelope, error) = match produce(i, input, &plan, &tx) {
+                        Ok((d, env)) => (Some(d), env, None),
+                        Err(e) => (None, Vec::new(), Some(e.to_string())),
+                    };
+                    if tx
+                        .send(Event::End {
+                            input: i,
+                            duration,
+                            envelope,
+                            error,
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        consumer.run(rx, sink)
+    })
+}

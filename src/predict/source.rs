@@ -1,0 +1,193 @@
+//! What `predict` reads: audio files, or standard input as a container stream (WAV, FLAC,
+//! MP3, Ogg) or as raw PCM (`s16le` / `f32le`, given rate and channels). Every source hands
+//! out mono chunks at its own rate, so inputs of any length stream through bounded memory.
+
+use crate::audio::Decoder;
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Sample encoding of raw PCM input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawEncoding {
+    /// Signed 16-bit little-endian.
+    S16le,
+    /// 32-bit float little-endian.
+    F32le,
+}
+
+impl RawEncoding {
+    fn bytes(self) -> usize {
+        match self {
+            RawEncoding::S16le => 2,
+            RawEncoding::F32le => 4,
+        }
+    }
+}
+
+/// Layout of raw PCM input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RawFormat {
+    pub encoding: RawEncoding,
+    pub rate: u32,
+    pub channels: u16,
+}
+
+/// One input to predict.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    File(PathBuf),
+    /// Standard input: a container stream, or raw PCM of the given layout.
+    Stdin(Option<RawFormat>),
+}
+
+/// The path results name for `-` (standard input).
+pub const STDIN_NAME: &str = "-";
+
+impl Input {
+    /// The path an input's results carry (`-` for standard input).
+    pub fn path(&self) -> &Path {
+        match self {
+            Input::File(p) => p,
+            Input::Stdin(_) => Path::new(STDIN_NAME),
+        }
+    }
+
+    /// Opens the input for chunked reading.
+    pub fn open(&self) -> Result<Box<dyn ChunkSource>> {
+        match self {
+            Input::File(path) => Ok(Box::new(Decoder::open(path)?)),
+            Input::Stdin(None) => Ok(Box::new(Decoder::from_reader(self.path(), std::io::stdin())?)),
+            Input::Stdin(Some(format)) => Ok(Box::new(RawPcm::new(std::io::stdin(), *format)?)),
+        }
+    }
+}
+
+/// Mono chunks at a fixed rate.
+pub trait ChunkSource: Send {
+    fn sample_rate(&self) -> u32;
+    /// The next non-empty chunk, or `None` at the end.
+    fn next_chunk(&mut self) -> Result<Option<Vec<f32>>>;
+}
+
+impl ChunkSource for Decoder {
+    fn sample_rate(&self) -> u32 {
+        Decoder::sample_rate(self)
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<Vec<f32>>> {
+        Decoder::next_chunk(self)
+    }
+}
+
+/// Raw interleaved PCM from a reader, averaged to mono; a trailing partial frame is dropped.
+pub struct RawPcm<R> {
+    reader: R,
+    format: RawFormat,
+    buffer: Vec<u8>,
+    /// Bytes of `buffer` carried over (an incomplete frame from the last read).
+    carry: usize,
+}
+
+/// Frames read per chunk (a quarter second at 16 kHz).
+const RAW_FRAMES: usize = 4096;
+
+impl<R: Read + Send> RawPcm<R> {
+    pub fn new(reader: R, format: RawFormat) -> Result<RawPcm<R>> {
+        if format.rate == 0 || format.channels == 0 {
+            return Err(Error::Config("raw PCM needs a positive --rate and --channels".into()));
+        }
+        let frame = format.encoding.bytes() * format.channels as usize;
+        Ok(RawPcm {
+            reader,
+            format,
+            buffer: vec![0; RAW_FRAMES * frame],
+            carry: 0,
+        })
+    }
+}
+
+impl<R: Read + Send> ChunkSource for RawPcm<R> {
+    fn sample_rate(&self) -> u32 {
+        self.format.rate
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<Vec<f32>>> {
+        let width = self.format.encoding.bytes();
+        let channels = self.format.channels as usize;
+        let frame = width * channels;
+        loop {
+            let read = match self.reader.read(&mut self.buffer[self.carry..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(Path::new(STDIN_NAME), e)),
+            };
+            if read == 0 {
+                return Ok(None);
+            }
+            let filled = self.carry + read;
+            let whole = filled / frame * frame;
+            if whole == 0 {
+                self.carry = filled;
+                continue;
+            }
+            let sample = |b: &[u8]| match self.format.encoding {
+                RawEncoding::S16le => i16::from_le_bytes([b[0], b[1]]) as f32 / 32768.0,
+                RawEncoding::F32le => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            };
+            let mono: Vec<f32> = self.buffer[..whole]
+                .chunks_exact(frame)
+                .map(|f| f.chunks_exact(width).map(sample).sum::<f32>() / channels as f32)
+                .collect();
+            if mono.iter().any(|v| !v.is_finite()) {
+                return Err(Error::Decode {
+                    path: STDIN_NAME.into(),
+                    reason: "non-finite samples in raw f32 input".into(),
+                });
+            }
+            self.buffer.copy_within(whole..filled, 0);
+            self.carry = filled - whole;
+            return Ok(Some(mono));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `step` bytes per read, like a pipe.
+    struct Trickle(Vec<u8>, usize, usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len() - self.2);
+            buf[..n].copy_from_slice(&self.0[self.2..self.2 + n]);
+            self.2 += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn raw_pcm_in_odd_pieces_decodes_exactly() {
+        let stereo: Vec<i16> = (0..2000).map(|i| (i * 13 % 4000 - 2000) as i16).collect();
+        let bytes: Vec<u8> = stereo.iter().flat_map(|s| s.to_le_bytes()).chain([7u8]).collect();
+        let format = RawFormat {
+            encoding: RawEncoding::S16le,
+            rate: 8000,
+            channels: 2,
+        };
+        let mut pcm = RawPcm::new(Trickle(bytes, 3, 0), format).unwrap();
+        let mut mono = Vec::new();
+        while let Some(chunk) = pcm.next_chunk().unwrap() {
+            mono.extend(chunk);
+        }
+        let expected: Vec<f32> = stereo
+            .chunks(2)
+            .map(|f| (f[0] as f32 + f[1] as f32) / 2.0 / 32768.0)
+            .collect();
+        assert_eq!(mono, expected);
+    }
+}
