@@ -58,6 +58,7 @@ pub fn features(data: &[std::path::PathBuf], cfg: &FeatureConfig, gpu: Option<&C
         sample_rate: cfg.sample_rate,
         duration: None,
         trim_db: None,
+        loudness_db: None,
     };
     let started = Instant::now();
     let loaded: Vec<Result<Vec<f32>>> = corpus.clips.par_iter().map(|c| clip_cfg.load(&c.path)).collect();

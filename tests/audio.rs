@@ -112,6 +112,7 @@ fn clip_config_fits_length_after_resampling() {
         sample_rate: 16_000,
         duration: Some(1.5),
         trim_db: None,
+        loudness_db: None,
     };
     let audio = emovox::audio::Audio {
         samples: sine(200.0, 0.3, 48_000, 3.0),

@@ -173,8 +173,8 @@ fn waveform_augmentation_is_reproducible_and_does_what_it_says() {
         noise_snr_db: Some((20.0, 20.0)),
         ..AudioAugment::default()
     };
-    let a = noisy.apply(&x, 16_000, &mut rng::seeded(5, 0)).unwrap();
-    assert_eq!(a, noisy.apply(&x, 16_000, &mut rng::seeded(5, 0)).unwrap());
+    let a = noisy.apply(&x, 16_000, &mut rng::seeded(5, 0), &[]).unwrap();
+    assert_eq!(a, noisy.apply(&x, 16_000, &mut rng::seeded(5, 0), &[]).unwrap());
     let noise: Vec<f32> = a.iter().zip(&x).map(|(a, b)| a - b).collect();
     let snr = 20.0 * (rms(&x) / rms(&noise)).log10();
     assert!((snr - 20.0).abs() < 0.5, "SNR {snr}");
@@ -183,7 +183,7 @@ fn waveform_augmentation_is_reproducible_and_does_what_it_says() {
         speeds: vec![1.1],
         ..AudioAugment::default()
     };
-    let y = faster.apply(&x, 16_000, &mut rng::seeded(5, 0)).unwrap();
+    let y = faster.apply(&x, 16_000, &mut rng::seeded(5, 0), &[]).unwrap();
     assert_eq!(y.len(), x.len());
     let f = tone_frequency(&y[..14_000], 16_000);
     assert!((f - 550.0).abs() < 3.0, "{f} Hz");
@@ -192,7 +192,7 @@ fn waveform_augmentation_is_reproducible_and_does_what_it_says() {
         gain_db: 6.0,
         ..AudioAugment::default()
     };
-    let z = louder.apply(&x, 16_000, &mut rng::seeded(9, 0)).unwrap();
+    let z = louder.apply(&x, 16_000, &mut rng::seeded(9, 0), &[]).unwrap();
     let gain_db = 20.0 * (rms(&z) / rms(&x)).log10();
     assert!(gain_db.abs() <= 6.0 + 1e-3 && gain_db.abs() > 1e-3, "{gain_db}");
 
@@ -200,7 +200,26 @@ fn waveform_augmentation_is_reproducible_and_does_what_it_says() {
         shift_s: 0.1,
         ..AudioAugment::default()
     };
-    let s = shifted.apply(&x, 16_000, &mut rng::seeded(9, 0)).unwrap();
+    let s = shifted.apply(&x, 16_000, &mut rng::seeded(9, 0), &[]).unwrap();
     assert_eq!(s.len(), x.len());
     assert!((rms(&s) - rms(&x)).abs() < 1e-3);
+
+    // Every effect at once (the world's), from a pool of other clips for babble: reproducible,
+    // same length, finite, and not the input.
+    let pool = vec![sine(180.0, 0.3, 16_000, 0.7), sine(260.0, 0.2, 16_000, 1.3)];
+    let world = AudioAugment {
+        gain_db: 6.0,
+        noise_snr_db: Some((10.0, 30.0)),
+        noise_colours: vec![NoiseColour::White, NoiseColour::Pink, NoiseColour::Brown],
+        babble_snr_db: Some((5.0, 20.0)),
+        reverb_rt60: Some((0.2, 0.8)),
+        band_limit: true,
+        pitch_semitones: 2.0,
+        speeds: vec![0.9, 1.0, 1.1],
+        shift_s: 0.1,
+    };
+    let w = world.apply(&x, 16_000, &mut rng::seeded(11, 0), &pool).unwrap();
+    assert_eq!(w, world.apply(&x, 16_000, &mut rng::seeded(11, 0), &pool).unwrap());
+    assert_eq!(w.len(), x.len());
+    assert!(w.iter().all(|v| v.is_finite()) && max_abs(&w, &x) > 0.01);
 }

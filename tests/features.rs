@@ -136,6 +136,7 @@ fn gpu_matches_cpu_on_real_clips_of_different_lengths() {
         sample_rate: cfg.sample_rate,
         duration: None,
         trim_db: None,
+        loudness_db: None,
     };
     // Six clips from both corpora, natural lengths (about 3 to 7 s), zero-padded to the longest.
     let clips: Vec<Vec<f32>> = corpus

@@ -3,10 +3,12 @@
 //! fixed length a batch needs.
 
 mod decode;
+pub mod loudness;
 mod resample;
 pub mod stream;
 
 pub use decode::{Decoder, decode_file};
+pub use loudness::{active_level_db, normalize_loudness};
 pub use resample::resample;
 pub use stream::{StreamResampler, Windower, window_bounds};
 
@@ -39,6 +41,10 @@ pub struct ClipConfig {
     /// Trim leading and trailing frames quieter than this many dB below the clip's loudest
     /// frame before fitting the length (librosa `effects.trim`); `None` keeps everything.
     pub trim_db: Option<f32>,
+    /// Scale every clip to this active speech level in dBFS (see [`loudness`]) before
+    /// trimming, so the recording's gain does not matter; `None` keeps the level.
+    #[serde(default)]
+    pub loudness_db: Option<f32>,
 }
 
 impl Default for ClipConfig {
@@ -47,6 +53,7 @@ impl Default for ClipConfig {
             sample_rate: 16_000,
             duration: Some(4.0),
             trim_db: Some(40.0),
+            loudness_db: None,
         }
     }
 }
@@ -58,9 +65,12 @@ impl ClipConfig {
             .map(|d| (d as f64 * self.sample_rate as f64).round() as usize)
     }
 
-    /// Resamples, trims and fits one decoded file.
+    /// Resamples, normalises the level, trims and fits one decoded file.
     pub fn prepare(&self, audio: &Audio) -> Result<Vec<f32>> {
         let mut x = resample(&audio.samples, audio.sample_rate, self.sample_rate)?;
+        if let Some(target) = self.loudness_db {
+            x = normalize_loudness(&x, self.sample_rate, target);
+        }
         if let Some(db) = self.trim_db {
             let (start, end) = non_silent_range(&x, db);
             x = x[start..end].to_vec();

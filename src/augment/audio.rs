@@ -1,7 +1,12 @@
-//! Audio-domain augmentation (the paper's future work), applied to training waveforms on the
-//! CPU before the front end: random gain, time shift, additive white noise at a random SNR,
-//! and speed perturbation (resampling by a factor, then back to the clip length).
+//! Audio-domain augmentation, applied to training waveforms on the CPU before the front end
+//! (features are recomputed every epoch), in this order: speed perturbation, pitch shift,
+//! circular time shift, reverberation (synthetic rooms of random RT60), band-limiting
+//! (telephone band or a codec-like low-pass), random gain, additive noise (white, pink or
+//! brown) and babble (other training clips) at random SNRs. Every field is off by default and
+//! recorded in config.json; effects that are off draw no random numbers, so older configs
+//! replay their draws.
 
+use super::channel::{self, NoiseColour};
 use crate::audio::{fit_length, resample};
 use crate::error::Result;
 use crate::rng::{self, SeededRng};
@@ -15,19 +20,47 @@ pub struct AudioAugment {
     pub gain_db: f32,
     /// Largest circular time shift in seconds (uniform in +-shift).
     pub shift_s: f32,
-    /// White noise at an SNR uniform in [min, max] dB; `None` = no noise.
+    /// Noise at an SNR uniform in [min, max] dB; `None` = no noise.
     pub noise_snr_db: Option<(f32, f32)>,
+    /// Noise colours to draw from (empty = white).
+    #[serde(default)]
+    pub noise_colours: Vec<NoiseColour>,
+    /// Babble of 3-6 other training clips at an SNR uniform in [min, max] dB.
+    #[serde(default)]
+    pub babble_snr_db: Option<(f32, f32)>,
+    /// Reverberation with a synthetic room of RT60 uniform in [min, max] seconds, half the time.
+    #[serde(default)]
+    pub reverb_rt60: Option<(f32, f32)>,
+    /// Half the time, band-limit: the telephone band (300-3400 Hz) or a low-pass at 3.5-8 kHz.
+    #[serde(default)]
+    pub band_limit: bool,
+    /// Largest pitch shift in semitones (uniform in +-pitch), at constant duration.
+    #[serde(default)]
+    pub pitch_semitones: f32,
     /// Speed factors to choose from uniformly (e.g. 0.9, 1.0, 1.1); empty = no change.
     pub speeds: Vec<f32>,
 }
 
+/// Uniform in [lo, hi].
+fn between(rng: &mut SeededRng, (lo, hi): (f32, f32)) -> f32 {
+    lo + (hi - lo) * rng::uniform(rng)
+}
+
 impl AudioAugment {
     pub fn is_active(&self) -> bool {
-        self.gain_db > 0.0 || self.shift_s > 0.0 || self.noise_snr_db.is_some() || !self.speeds.is_empty()
+        self.gain_db > 0.0
+            || self.shift_s > 0.0
+            || self.noise_snr_db.is_some()
+            || self.babble_snr_db.is_some()
+            || self.reverb_rt60.is_some()
+            || self.band_limit
+            || self.pitch_semitones > 0.0
+            || !self.speeds.is_empty()
     }
 
-    /// One augmented copy of `x` (sample rate `rate`); same length as `x`.
-    pub fn apply(&self, x: &[f32], rate: u32, rng: &mut SeededRng) -> Result<Vec<f32>> {
+    /// One augmented copy of `x` (sample rate `rate`); same length as `x`. Babble is drawn
+    /// from `pool` (other training clips).
+    pub fn apply(&self, x: &[f32], rate: u32, rng: &mut SeededRng, pool: &[Vec<f32>]) -> Result<Vec<f32>> {
         let mut y = x.to_vec();
         if !self.speeds.is_empty() {
             let speed = self.speeds[(rng.next_u32() as usize) % self.speeds.len()];
@@ -37,26 +70,45 @@ impl AudioAugment {
                 y = fit_length(&resample(&y, rate, target)?, x.len());
             }
         }
+        if self.pitch_semitones > 0.0 {
+            let semitones = between(rng, (-self.pitch_semitones, self.pitch_semitones));
+            y = channel::pitch_shift(&y, rate, semitones)?;
+        }
         if self.shift_s > 0.0 && !y.is_empty() {
             let max = (self.shift_s * rate as f32) as i64;
             let shift = (rng.next_u64() % (2 * max as u64 + 1)) as i64 - max;
             let len = y.len() as i64;
             y.rotate_left(shift.rem_euclid(len) as usize);
         }
+        if let Some(range) = self.reverb_rt60
+            && rng::uniform(rng) < 0.5
+        {
+            let rt60 = between(rng, range).max(0.05);
+            y = channel::reverberate(&y, &channel::room_impulse(rate, rt60, rng));
+        }
+        if self.band_limit && rng::uniform(rng) < 0.5 {
+            y = if rng::uniform(rng) < 0.5 {
+                channel::band_limit(&y, rate, 300.0, 3400.0)
+            } else {
+                channel::band_limit(&y, rate, 0.0, between(rng, (3500.0, 8000.0)))
+            };
+        }
         if self.gain_db > 0.0 {
-            let db = (rng::uniform(rng) * 2.0 - 1.0) * self.gain_db;
-            let g = 10f32.powf(db / 20.0);
+            let g = 10f32.powf(between(rng, (-self.gain_db, self.gain_db)) / 20.0);
             y.iter_mut().for_each(|v| *v *= g);
         }
-        if let Some((lo, hi)) = self.noise_snr_db {
-            let snr = lo + (hi - lo) * rng::uniform(rng);
-            let power = y.iter().map(|v| v * v).sum::<f32>() / y.len().max(1) as f32;
-            let sigma = (power / 10f32.powf(snr / 10.0)).sqrt();
-            for v in y.iter_mut() {
-                // Sum of uniforms: unit variance, close to Gaussian, exactly reproducible.
-                let n: f32 = (0..4).map(|_| rng::uniform(rng) - 0.5).sum::<f32>() * 3f32.sqrt();
-                *v += sigma * n;
-            }
+        if let Some(range) = self.noise_snr_db {
+            let colour = match self.noise_colours.len() {
+                0 => NoiseColour::White,
+                n => self.noise_colours[(rng.next_u32() as usize) % n],
+            };
+            let snr = between(rng, range);
+            y = channel::add_at_snr(&y, &channel::noise(y.len(), colour, rng), snr);
+        }
+        if let Some(range) = self.babble_snr_db {
+            let talkers = 3 + (rng.next_u32() as usize) % 4;
+            let snr = between(rng, range);
+            y = channel::add_at_snr(&y, &channel::babble(pool, talkers, y.len(), rng), snr);
         }
         Ok(y)
     }

@@ -1,15 +1,18 @@
 //! Training-time augmentation. Image-style operations on the log-mel image, each a WGSL
 //! kernel with a CPU reference: [`warp`] (resize / rotate / zoom / shift / brightness /
 //! contrast), [`mask`] (SpecAugment), [`mixup`]; their random draws in [`config`]; and
-//! waveform augmentation on the CPU decode side in [`audio`].
+//! waveform augmentation on the CPU decode side in [`audio`], built on the channel effects of
+//! [`channel`] (noise, babble, reverberation, band-limiting, pitch shift).
 
 pub mod audio;
+pub mod channel;
 pub mod config;
 pub mod mask;
 pub mod mixup;
 pub mod warp;
 
 pub use audio::AudioAugment;
+pub use channel::NoiseColour;
 pub use config::{AugmentConfig, BatchAugment};
 pub use mask::{Masks, mask, mask_cpu};
 pub use mixup::{Mixup, mixup, mixup_cpu};

@@ -52,9 +52,13 @@ pub struct PredictArgs {
     #[arg(long)]
     png: Option<PathBuf>,
     /// Audio (or a window) whose loudest 50 ms is quieter than this RMS level in dBFS is
-    /// reported as silence.
-    #[arg(long, default_value_t = -50.0, allow_hyphen_values = true)]
+    /// reported as silence (a floor for digital silence; quiet recordings are still classified).
+    #[arg(long, default_value_t = -90.0, allow_hyphen_values = true)]
     silence_db: f32,
+    /// A window whose loudest 50 ms is this many dB below the loudest 50 ms heard so far in the
+    /// same input is silence too (pauses), at any recording level.
+    #[arg(long, default_value_t = 40.0)]
+    relative_silence_db: f32,
     /// Clips per batch on the device.
     #[arg(long, default_value_t = 32)]
     batch: usize,
@@ -214,10 +218,7 @@ impl Sink for Printer<'_> {
                 w.end,
                 self.csv_cells(p)
             ),
-            Format::Jsonl => {
-                let record = serde_json::json!({"kind": "window", "path": path, "start": w.start, "end": w.end, "label": p.label, "confidence": p.confidence, "probabilities": p.probabilities});
-                println!("{record}");
-            }
+            Format::Jsonl => println!("{}", record(&Record::Window { path, window: w })?),
             Format::Json(_) => {}
         }
         Ok(())
@@ -247,15 +248,28 @@ impl Sink for Printer<'_> {
                     println!("{path},{:.3},{},", r.duration.unwrap_or(0.0), self.csv_cells(p));
                 }
             }
-            Format::Jsonl => {
-                let mut record = serde_json::to_value(&r).map_err(|e| emovox::Error::Data(e.to_string()))?;
-                record["kind"] = "file".into();
-                println!("{record}");
-            }
+            Format::Jsonl => println!("{}", record(&Record::File(&r))?),
             Format::Json(all) => all.push(r),
         }
         Ok(())
     }
+}
+
+/// One JSON Lines record (written straight from the structs, so class probabilities keep the
+/// model's order).
+#[derive(serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum Record<'a> {
+    Window {
+        path: &'a Path,
+        #[serde(flatten)]
+        window: &'a Window,
+    },
+    File(&'a FileResult),
+}
+
+fn record(r: &Record) -> emovox::Result<String> {
+    serde_json::to_string(r).map_err(|e| emovox::Error::Data(format!("writing JSON: {e}")))
 }
 
 fn clock(t: f64) -> String {
@@ -329,6 +343,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
     let options = PredictOptions {
         window: args.window.map(|w| (w, args.hop.unwrap_or(w))),
         silence_db: args.silence_db,
+        relative_silence_db: args.relative_silence_db,
         batch: args.batch.max(1),
         keep_windows: args.json || args.png.is_some(),
         producers: None,

@@ -3,12 +3,15 @@
 use super::{DeviceArgs, FeatureArgs, print_json};
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
-use emovox::augment::{AudioAugment, AugmentConfig};
+use emovox::augment::{AudioAugment, AugmentConfig, NoiseColour};
 use emovox::corpus::LabelSpec;
-use emovox::eval::{Metrics, Summary, evaluate_run};
+use emovox::eval::{Metrics, Summary, evaluate_run, robustness};
+use emovox::gpu::Compute;
 use emovox::models::{ModelKind, SvmConfig};
+use emovox::predict::Predictor;
 use emovox::reproduce::paper_row;
 use emovox::train::TrainConfig;
+use emovox::train::checkpoint::read_json;
 use emovox::train::experiment::{self, ExperimentConfig, NetParams, Protocol, RepeatResult};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +82,29 @@ pub struct AugmentArgs {
     /// Waveform augmentation: speed factors to pick from, e.g. `0.9,1.0,1.1`.
     #[arg(long, value_delimiter = ',')]
     audio_speed: Vec<f32>,
+    /// Waveform augmentation: colours of the --audio-noise noise to pick from.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    audio_noise_colour: Vec<ColourArg>,
+    /// Waveform augmentation: babble of 3-6 other training clips at an SNR in MIN:MAX dB.
+    #[arg(long, value_parser = parse_range)]
+    audio_babble: Option<(f32, f32)>,
+    /// Waveform augmentation: reverberation (half the clips) with synthetic rooms of RT60 in
+    /// MIN:MAX seconds, e.g. `0.2:0.8`.
+    #[arg(long, value_parser = parse_range)]
+    audio_reverb: Option<(f32, f32)>,
+    /// Waveform augmentation: band-limit half the clips (telephone band or a 3.5-8 kHz low-pass).
+    #[arg(long)]
+    audio_band_limit: bool,
+    /// Waveform augmentation: largest pitch shift in semitones (duration kept).
+    #[arg(long, default_value_t = 0.0)]
+    audio_pitch: f32,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColourArg {
+    White,
+    Pink,
+    Brown,
 }
 
 fn parse_progressive(text: &str) -> std::result::Result<Vec<(usize, usize)>, String> {
@@ -98,6 +124,24 @@ fn parse_progressive(text: &str) -> std::result::Result<Vec<(usize, usize)>, Str
             Ok((side, epochs))
         })
         .collect()
+}
+
+/// `--loudness`: a level in dBFS, or off.
+#[derive(Clone, Copy)]
+struct Level(Option<f32>);
+
+fn parse_loudness(text: &str) -> std::result::Result<Level, String> {
+    if text.trim() == "off" {
+        return Ok(Level(None));
+    }
+    let db: f32 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a level in dBFS or `off`"))?;
+    if !(-80.0..=0.0).contains(&db) {
+        return Err(format!("{db} dBFS: choose a level between -80 and 0"));
+    }
+    Ok(Level(Some(db)))
 }
 
 fn parse_range(text: &str) -> std::result::Result<(f32, f32), String> {
@@ -135,6 +179,19 @@ impl AugmentArgs {
             gain_db: self.audio_gain,
             shift_s: self.audio_shift,
             noise_snr_db: self.audio_noise,
+            noise_colours: self
+                .audio_noise_colour
+                .iter()
+                .map(|c| match c {
+                    ColourArg::White => NoiseColour::White,
+                    ColourArg::Pink => NoiseColour::Pink,
+                    ColourArg::Brown => NoiseColour::Brown,
+                })
+                .collect(),
+            babble_snr_db: self.audio_babble,
+            reverb_rt60: self.audio_reverb,
+            band_limit: self.audio_band_limit,
+            pitch_semitones: self.audio_pitch,
             speeds: self.audio_speed.clone(),
         }
     }
@@ -201,6 +258,10 @@ pub struct TrainArgs {
     /// With --pretrained: epochs that train only the new head before fine-tuning all layers.
     #[arg(long, default_value_t = 0)]
     freeze_epochs: usize,
+    /// Scale every clip to this active speech level in dBFS before features, in training and
+    /// prediction, so a recording's gain does not matter; `off` keeps each clip's own level.
+    #[arg(long, value_parser = parse_loudness, default_value = "off", allow_hyphen_values = true)]
+    loudness: Level,
     /// Clip length in seconds for the networks (centre crop / zero pad after silence trimming).
     #[arg(long, default_value_t = 4.0)]
     duration: f32,
@@ -238,8 +299,17 @@ pub struct EvalArgs {
     data: Option<Vec<PathBuf>>,
     /// Score every labelled clip found instead of each repeat's test split (e.g. another
     /// corpus), on the classes the model shares with that data.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "robustness")]
     all: bool,
+    /// Robustness report instead: labels unchanged and accuracy of --clips clips of --data (or
+    /// the run's data) under gain, peak normalisation, noise, telephone band and reverberation.
+    #[arg(long)]
+    robustness: bool,
+    /// Clips in the robustness report (evenly spaced over the sorted corpus).
+    #[arg(long, default_value_t = 60)]
+    clips: usize,
+    #[command(flatten)]
+    device: DeviceArgs,
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -326,6 +396,9 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     {
         bail!("--zoom must be at least 1, and --mixup, --shift, --brightness, --contrast not negative");
     }
+    if a.audio_reverb.is_some_and(|(lo, _)| lo <= 0.0) || !(0.0..=12.0).contains(&a.audio_pitch) {
+        bail!("--audio-reverb RT60s must be positive and --audio-pitch within 0-12 semitones");
+    }
     let mut cfg = ExperimentConfig::new(args.data.clone(), args.model, protocol);
     cfg.labels = LabelSpec::parse(args.classes.as_deref(), &args.merge)?;
     let features = args.features.apply(cfg.features.clone());
@@ -335,6 +408,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     if cfg.clip.duration.is_some() {
         cfg.clip.duration = Some(args.duration);
     }
+    cfg.clip.loudness_db = args.loudness.0;
     cfg.features = features;
     cfg.train = TrainConfig {
         epochs: args.epochs,
@@ -391,7 +465,35 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_robustness(args: &EvalArgs) -> Result<ExitCode> {
+    let predictor = Predictor::load(&args.run, Compute::select(args.device.device)?)?;
+    let data = match &args.data {
+        Some(d) => d.clone(),
+        None => read_json::<ExperimentConfig>(&args.run.join("config.json"))?.data,
+    };
+    let report = robustness(&args.run, &predictor, &data, args.clips)?;
+    if args.json {
+        print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}: {} clips, accuracy {:.3} as recorded (device: {})",
+        args.run.display(),
+        report.clips,
+        report.accuracy,
+        predictor.compute.info.describe()
+    );
+    println!("{:<30} {:>10} {:>9}", "condition", "unchanged", "accuracy");
+    for c in &report.conditions {
+        println!("{:<30} {:>10.3} {:>9.3}", c.condition, c.unchanged, c.accuracy);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run_eval(args: EvalArgs) -> Result<ExitCode> {
+    if args.robustness {
+        return run_robustness(&args);
+    }
     let report = evaluate_run(&args.run, args.data.as_deref(), args.all)?;
     if args.json {
         print_json(&report)?;

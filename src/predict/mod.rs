@@ -9,7 +9,7 @@ pub mod pipeline;
 pub mod source;
 
 pub use inputs::{Shard, expand_inputs, read_file_list};
-pub use pipeline::{Sink, predict_inputs};
+pub use pipeline::{Sink, predict_clips, predict_inputs};
 pub use source::{Input, RawEncoding, RawFormat};
 
 use crate::audio::{ClipConfig, fit_length};
@@ -236,8 +236,11 @@ pub struct PredictOptions {
     /// Window and hop in seconds for a timeline; `None` = one prediction per file.
     pub window: Option<(f64, f64)>,
     /// Audio whose loudest 50 ms is quieter than this (RMS, dB re full scale) is silence, not
-    /// classified.
+    /// classified: a floor for digital and near-digital silence.
     pub silence_db: f32,
+    /// A window whose loudest 50 ms is this many dB below the loudest 50 ms heard so far in its
+    /// input is silence too (pauses, the noise floor), whatever the recording's gain.
+    pub relative_silence_db: f32,
     pub batch: usize,
     /// Keep timeline windows (and the waveform envelope) in each [`FileResult`]; without it
     /// windows only stream through [`Sink::window`].
@@ -250,7 +253,8 @@ impl Default for PredictOptions {
     fn default() -> Self {
         PredictOptions {
             window: None,
-            silence_db: -50.0,
+            silence_db: -90.0,
+            relative_silence_db: 40.0,
             batch: 32,
             keep_windows: true,
             producers: None,

@@ -11,7 +11,8 @@
 
 use super::source::Input;
 use super::{FileResult, PredictOptions, Prediction, Predictor, Window};
-use crate::audio::{StreamResampler, Windower, non_silent_range, resample};
+use crate::audio::loudness::frame_powers;
+use crate::audio::{StreamResampler, Windower, non_silent_range, normalize_loudness, resample};
 use crate::error::{Error, Result};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,39 +60,64 @@ struct Plan {
     rate: u32,
     clip_samples: usize,
     trim_db: Option<f32>,
+    loudness_db: Option<f32>,
     window: Option<(usize, usize)>,
+    /// Absolute floor (dBFS): quieter audio is silence whatever else is heard.
     silence_db: f32,
+    /// Relative gate (dB): quieter than the loudest 50 ms heard so far by more than this is
+    /// silence (a pause in speech, the noise floor).
+    relative_db: f32,
     /// Windows shown on the timeline (false: clip-length windows of a long whole-file input).
     timeline: bool,
 }
 
 impl Plan {
-    /// Silence, too short, or audio to classify.
-    fn judge(&self, x: &[f32], trim: bool) -> Job {
-        let frame = (self.rate as usize / 20).max(1);
-        let threshold = 10f32.powf(self.silence_db / 10.0);
-        let mut voiced = 0usize;
-        let mut loudest = 0.0f32;
-        for c in x.chunks(frame) {
-            let power = c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32;
-            loudest = loudest.max(power);
-            if power >= threshold {
-                voiced += c.len();
-            }
+    fn new(predictor: &Predictor, options: &PredictOptions) -> Plan {
+        let rate = predictor.clip.sample_rate;
+        let to_samples = |s: f64| ((s * rate as f64).round() as usize).max(1);
+        Plan {
+            rate,
+            clip_samples: predictor.clip_samples(),
+            trim_db: predictor.clip.trim_db,
+            loudness_db: predictor.clip.loudness_db,
+            window: options.window.map(|(w, h)| (to_samples(w), to_samples(h))),
+            silence_db: options.silence_db,
+            relative_db: options.relative_silence_db,
+            timeline: options.window.is_some(),
         }
-        if loudest < threshold {
+    }
+
+    /// Silence, too short, or audio to classify. `loudest` is the loudest 50 ms frame power
+    /// heard so far in this input (updated), which sets the relative gate.
+    fn judge(&self, x: &[f32], trim: bool, loudest: &mut f32) -> Job {
+        let powers = frame_powers(x, self.rate);
+        let here = powers.iter().copied().fold(0.0f32, f32::max);
+        *loudest = loudest.max(here);
+        let floor = 10f32
+            .powf(self.silence_db / 10.0)
+            .max(*loudest * 10f32.powf(-self.relative_db / 10.0));
+        if here < floor {
             return Job::Known(Prediction::labelled("silence"));
         }
+        let frame = (self.rate as usize / 20).max(1);
+        let voiced: usize = x
+            .chunks(frame)
+            .zip(&powers)
+            .filter(|(_, p)| **p >= floor)
+            .map(|(c, _)| c.len())
+            .sum();
         if (voiced as f64) < MIN_VOICED_S * self.rate as f64 {
             return Job::Known(Prediction::labelled("too short"));
         }
-        match self.trim_db.filter(|_| trim) {
-            Some(db) => {
-                let (a, b) = non_silent_range(x, db);
-                Job::Classify(x[a..b].to_vec())
-            }
-            None => Job::Classify(x.to_vec()),
+        let mut clip = match self.loudness_db {
+            Some(target) => normalize_loudness(x, self.rate, target),
+            None => x.to_vec(),
+        };
+        if let Some(db) = self.trim_db.filter(|_| trim) {
+            let (a, b) = non_silent_range(&clip, db);
+            clip = clip[a..b].to_vec();
         }
+        Job::Classify(clip)
     }
 }
 
@@ -134,6 +160,7 @@ fn produce(index: usize, input: &Input, plan: &Plan, tx: &SyncSender<Event>) -> 
     let mut source = input.open()?;
     let native = source.sample_rate();
     let mut envelope = Envelope::new(plan.rate);
+    let mut loudest = 0.0f32;
     // A closed channel means the consumer stopped (on an error): stop reading.
     let stopped = || Error::Data("prediction stopped".into());
     let send = |span, job| {
@@ -153,7 +180,7 @@ fn produce(index: usize, input: &Input, plan: &Plan, tx: &SyncSender<Event>) -> 
                 None => {
                     let x = resample(&head, native, plan.rate)?;
                     envelope.push(&x);
-                    send(None, plan.judge(&x, true))?;
+                    send(None, plan.judge(&x, true, &mut loudest))?;
                     return Ok((x.len() as f64 / plan.rate as f64, envelope.finish()));
                 }
             }
@@ -177,7 +204,10 @@ fn produce(index: usize, input: &Input, plan: &Plan, tx: &SyncSender<Event>) -> 
             windows.extend(windower.finish());
         }
         for (a, b, x) in windows {
-            send(Some((seconds(a), seconds(b))), plan.judge(&x, !plan.timeline))?;
+            send(
+                Some((seconds(a), seconds(b))),
+                plan.judge(&x, !plan.timeline, &mut loudest),
+            )?;
         }
         if last {
             return Ok((seconds(total), envelope.finish()));
@@ -364,16 +394,7 @@ pub fn predict_inputs(
     options: &PredictOptions,
     sink: &mut dyn Sink,
 ) -> Result<()> {
-    let rate = predictor.clip.sample_rate;
-    let to_samples = |s: f64| ((s * rate as f64).round() as usize).max(1);
-    let plan = Plan {
-        rate,
-        clip_samples: predictor.clip_samples(),
-        trim_db: predictor.clip.trim_db,
-        window: options.window.map(|(w, h)| (to_samples(w), to_samples(h))),
-        silence_db: options.silence_db,
-        timeline: options.window.is_some(),
-    };
+    let plan = Plan::new(predictor, options);
     let producers = options
         .producers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() / 2))
@@ -417,4 +438,29 @@ pub fn predict_inputs(
         drop(tx);
         consumer.run(rx, sink)
     })
+}
+
+/// Whole-clip predictions of in-memory clips at the model's sample rate, exactly as `predict`
+/// makes them for short files (silence and too-short verdicts, level normalisation, trimming).
+pub fn predict_clips(predictor: &Predictor, clips: &[Vec<f32>], options: &PredictOptions) -> Result<Vec<Prediction>> {
+    let plan = Plan::new(predictor, options);
+    let jobs: Vec<Job> = clips.iter().map(|x| plan.judge(x, true, &mut 0.0)).collect();
+    let audio: Vec<&[f32]> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            Job::Classify(x) => Some(x.as_slice()),
+            Job::Known(_) => None,
+        })
+        .collect();
+    let mut probabilities = predictor.classify_refs(&audio, options.batch)?.into_iter();
+    Ok(jobs
+        .into_iter()
+        .map(|j| match j {
+            Job::Known(p) => p,
+            Job::Classify(_) => probabilities.next().map_or_else(
+                || Prediction::labelled("?"),
+                |p| Prediction::from_probabilities(&p, predictor.classes()),
+            ),
+        })
+        .collect())
 }

@@ -114,6 +114,7 @@ impl ExperimentConfig {
                 // The SVM averages MFCCs over the whole (trimmed) utterance; networks need one length.
                 duration: (model != ModelKind::Svm).then_some(4.0),
                 trim_db: Some(40.0),
+                loudness_db: None,
             },
             features,
             train: TrainConfig::default(),

@@ -151,7 +151,7 @@ impl Batcher {
             .par_iter()
             .map(|&row| {
                 let mut rng = rng::seeded(seed, 0xA0D10 ^ ((epoch as u64) << 32) ^ row as u64);
-                augment.apply(&source.audio[row], rate, &mut rng)
+                augment.apply(&source.audio[row], rate, &mut rng, &source.audio)
             })
             .collect::<Result<Vec<_>>>()?;
         let tensor = log_mel_tensor(&source.compute, &clips, &source.features)?;
