@@ -4,6 +4,7 @@
 //! `config.json` (front end and clip length) and `model.bpk` (weights); a run directory
 //! written by `emovox train` also works (its first repeat's best checkpoint is used).
 
+mod consumer;
 pub mod inputs;
 pub mod pipeline;
 pub mod source;

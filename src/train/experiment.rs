@@ -1,6 +1,6 @@
 //! A whole experiment: scan and decode the corpus, compute features once on the compute device,
-//! then train and test one model per repeat (seeds of the random split, speaker folds, or a
-//! split file), and leave a complete run directory:
+//! then train and test one model per repeat (seeds of the random split, speaker folds, held-out
+//! corpora or a split file; see [`super::protocol`]), and leave a complete run directory:
 //!
 //! ```text
 //! runs/NAME/config.json     everything needed to rerun
@@ -13,9 +13,12 @@
 //! ```
 
 use super::checkpoint::{read_json, write_json};
+pub use super::protocol::{Protocol, repeats};
+use super::protocol::{scored_rows, scoring_classes, truth_of};
+use super::report::write_reports;
 use super::{Batcher, EpochRecord, TrainConfig, evaluate, fit};
 use crate::audio::ClipConfig;
-use crate::corpus::split::{self, Split};
+use crate::corpus::split::Split;
 use crate::corpus::{Classes, Corpus, LabelSpec};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -23,27 +26,12 @@ use crate::eval::{Metrics, SharedClasses, Summary};
 use crate::features::{CpuFrontEnd, FeatureConfig, log_mel_tensor};
 use crate::gpu::{Compute, DeviceChoice, DeviceInfo, to_host};
 use crate::models::{ModelKind, NetConfig, Network, SvmConfig, SvmModel};
-use crate::plot::{self, Series};
 use burn::module::Module;
 use burn::tensor::Tensor;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-
-/// How clips are divided into train / validation / test.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Protocol {
-    /// Stratified random split per seed (the paper's 90/5/5).
-    Random { val: f64, test: f64 },
-    /// Speaker-independent k-fold.
-    Speaker { folds: usize },
-    /// Leave one corpus out, scored on the classes the training and test corpora share.
-    Corpus { val: f64 },
-    /// A user CSV of `path,split`.
-    File { path: PathBuf },
-}
 
 /// Network shape parameters chosen by the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,54 +187,6 @@ fn git_commit() -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into())
-}
-
-/// The (name, split, seed) repeats of a protocol.
-pub fn repeats(cfg: &ExperimentConfig, corpus: &Corpus) -> Result<Vec<(String, Split, u64)>> {
-    let labels = corpus.labels(&cfg.classes)?;
-    Ok(match &cfg.protocol {
-        Protocol::Random { val, test } => cfg
-            .seeds
-            .iter()
-            .map(|&seed| {
-                Ok((
-                    format!("seed{seed}"),
-                    split::random_stratified(&labels, seed, *val, *test)?,
-                    seed,
-                ))
-            })
-            .collect::<Result<_>>()?,
-        Protocol::Speaker { folds } => {
-            let splits = split::speaker_folds(&corpus.clips, *folds)?;
-            splits
-                .into_iter()
-                .flat_map(|s| {
-                    cfg.seeds.iter().map(move |&seed| {
-                        let name = if cfg.seeds.len() > 1 {
-                            format!("{}-seed{seed}", s.name)
-                        } else {
-                            s.name.clone()
-                        };
-                        (name, s.clone(), seed)
-                    })
-                })
-                .collect()
-        }
-        Protocol::Corpus { val } => {
-            let seed = cfg.seeds.first().copied().unwrap_or(0);
-            split::corpus_folds(&corpus.clips, &labels, seed, *val)?
-                .into_iter()
-                .map(|s| (s.name.clone(), s, seed))
-                .collect()
-        }
-        Protocol::File { path } => {
-            let s = split::from_file(path, corpus)?;
-            cfg.seeds
-                .iter()
-                .map(|&seed| (format!("file-seed{seed}"), s.clone(), seed))
-                .collect()
-        }
-    })
 }
 
 fn paths(corpus: &Corpus, rows: &[usize]) -> Vec<PathBuf> {
@@ -450,27 +390,6 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     Ok(result)
 }
 
-/// The classes a repeat is scored on: all the run's, or for the corpus protocol those that
-/// both the training corpora and the held-out corpus have.
-fn scoring_classes(cfg: &ExperimentConfig, split: &Split, labels: &[usize]) -> Result<SharedClasses> {
-    if !matches!(cfg.protocol, Protocol::Corpus { .. }) {
-        return Ok(SharedClasses::all(&cfg.classes));
-    }
-    let present = |rows: &[usize]| Classes::from_labels(rows.iter().filter_map(|&i| cfg.classes.name(labels[i])));
-    let (train, test) = (present(&split.train), present(&split.test));
-    let both = Classes::from_labels(train.names().into_iter().filter(|n| test.index(n).is_some()));
-    SharedClasses::between(&cfg.classes, &both)
-}
-
-/// The test rows whose class is scored.
-fn scored_rows(shared: &SharedClasses, test: &[usize], labels: &[usize]) -> Vec<usize> {
-    test.iter().copied().filter(|&i| shared.contains(labels[i])).collect()
-}
-
-fn truth_of(rows: &[usize], labels: &[usize]) -> Vec<usize> {
-    rows.iter().map(|&i| labels[i]).collect()
-}
-
 /// Probabilities as f64 scores.
 pub fn widen(probabilities: &[Vec<f32>]) -> Vec<Vec<f64>> {
     probabilities
@@ -511,83 +430,4 @@ fn finish_repeat(
         result.metrics.accuracy, result.metrics.macro_f1, result.metrics.uar, result.metrics.n
     );
     Ok(result)
-}
-
-/// Mean of each epoch's value over the repeats that reached that epoch.
-fn mean_curve(histories: &[(String, Vec<EpochRecord>)], pick: fn(&EpochRecord) -> Option<f64>) -> Vec<f64> {
-    let longest = histories.iter().map(|(_, h)| h.len()).max().unwrap_or(0);
-    (0..longest)
-        .map(|e| {
-            let values: Vec<f64> = histories.iter().filter_map(|(_, h)| h.get(e).and_then(pick)).collect();
-            if values.is_empty() {
-                f64::NAN
-            } else {
-                values.iter().sum::<f64>() / values.len() as f64
-            }
-        })
-        .collect()
-}
-
-/// confusion.png, loss.png, accuracy.png and history.json.
-pub fn write_reports(
-    out: &Path,
-    cfg: &ExperimentConfig,
-    result: &ExperimentResult,
-    histories: &[(String, Vec<EpochRecord>)],
-) -> Result<()> {
-    let names: Vec<&str> = result.pooled.per_class.iter().map(|c| c.name.as_str()).collect();
-    let title = format!(
-        "{} ({} protocol): accuracy {:.3}, macro-F1 {:.3}",
-        cfg.model.name(),
-        cfg.protocol_name(),
-        result.summary.accuracy.mean,
-        result.summary.macro_f1.mean
-    );
-    plot::confusion_png(&out.join("confusion.png"), &title, &result.pooled.confusion, &names)?;
-    if histories.is_empty() {
-        return Ok(());
-    }
-    write_json(
-        &out.join("history.json"),
-        &histories.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
-    )?;
-    let repeats = if histories.len() > 1 {
-        format!(" (mean of {} repeats)", histories.len())
-    } else {
-        String::new()
-    };
-    let train_loss = mean_curve(histories, |r| Some(r.train_loss));
-    let val_loss = mean_curve(histories, |r| r.val_loss);
-    plot::curves_png(
-        &out.join("loss.png"),
-        &format!("{} loss{repeats}", cfg.model.name()),
-        "cross entropy",
-        &[
-            Series {
-                name: "train",
-                values: &train_loss,
-            },
-            Series {
-                name: "validation",
-                values: &val_loss,
-            },
-        ],
-    )?;
-    let train_acc = mean_curve(histories, |r| Some(r.train_accuracy));
-    let val_acc = mean_curve(histories, |r| r.val_accuracy);
-    plot::curves_png(
-        &out.join("accuracy.png"),
-        &format!("{} accuracy{repeats}", cfg.model.name()),
-        "accuracy",
-        &[
-            Series {
-                name: "train",
-                values: &train_acc,
-            },
-            Series {
-                name: "validation",
-                values: &val_acc,
-            },
-        ],
-    )
 }

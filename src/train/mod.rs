@@ -5,6 +5,8 @@
 pub mod checkpoint;
 pub mod experiment;
 pub mod fit;
+pub mod protocol;
+pub mod report;
 
 use crate::augment::{AudioAugment, AugmentConfig};
 use crate::error::Result;

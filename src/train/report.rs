@@ -1,0 +1,88 @@
+//! The figures and curves of a run directory: confusion.png, loss.png, accuracy.png and
+//! history.json (per-epoch curves averaged over the repeats).
+
+use super::EpochRecord;
+use super::checkpoint::write_json;
+use super::experiment::{ExperimentConfig, ExperimentResult};
+use crate::error::Result;
+use crate::plot::{self, Series};
+use std::path::Path;
+
+/// Mean of each epoch's value over the repeats that reached that epoch.
+fn mean_curve(histories: &[(String, Vec<EpochRecord>)], pick: fn(&EpochRecord) -> Option<f64>) -> Vec<f64> {
+    let longest = histories.iter().map(|(_, h)| h.len()).max().unwrap_or(0);
+    (0..longest)
+        .map(|e| {
+            let values: Vec<f64> = histories.iter().filter_map(|(_, h)| h.get(e).and_then(pick)).collect();
+            if values.is_empty() {
+                f64::NAN
+            } else {
+                values.iter().sum::<f64>() / values.len() as f64
+            }
+        })
+        .collect()
+}
+
+/// confusion.png, loss.png, accuracy.png and history.json.
+pub fn write_reports(
+    out: &Path,
+    cfg: &ExperimentConfig,
+    result: &ExperimentResult,
+    histories: &[(String, Vec<EpochRecord>)],
+) -> Result<()> {
+    let names: Vec<&str> = result.pooled.per_class.iter().map(|c| c.name.as_str()).collect();
+    let title = format!(
+        "{} ({} protocol): accuracy {:.3}, macro-F1 {:.3}",
+        cfg.model.name(),
+        cfg.protocol_name(),
+        result.summary.accuracy.mean,
+        result.summary.macro_f1.mean
+    );
+    plot::confusion_png(&out.join("confusion.png"), &title, &result.pooled.confusion, &names)?;
+    if histories.is_empty() {
+        return Ok(());
+    }
+    write_json(
+        &out.join("history.json"),
+        &histories.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+    )?;
+    let repeats = if histories.len() > 1 {
+        format!(" (mean of {} repeats)", histories.len())
+    } else {
+        String::new()
+    };
+    let train_loss = mean_curve(histories, |r| Some(r.train_loss));
+    let val_loss = mean_curve(histories, |r| r.val_loss);
+    plot::curves_png(
+        &out.join("loss.png"),
+        &format!("{} loss{repeats}", cfg.model.name()),
+        "cross entropy",
+        &[
+            Series {
+                name: "train",
+                values: &train_loss,
+            },
+            Series {
+                name: "validation",
+                values: &val_loss,
+            },
+        ],
+    )?;
+    let train_acc = mean_curve(histories, |r| Some(r.train_accuracy));
+    let val_acc = mean_curve(histories, |r| r.val_accuracy);
+    plot::curves_png(
+        &out.join("accuracy.png"),
+        &format!("{} accuracy{repeats}", cfg.model.name()),
+        "accuracy",
+        &[
+            Series {
+                name: "train",
+                values: &train_acc,
+            },
+            Series {
+                name: "validation",
+                values: &val_acc,
+            },
+        ],
+    )
+}
