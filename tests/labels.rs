@@ -1,10 +1,13 @@
 //! Classes as data, end to end through the binary: a label-per-folder corpus with three
 //! made-up classes trains a CNN on the CPU, scores well above chance on its own test split,
-//! and `predict` reports exactly those classes with probabilities.
+//! and `predict` reports exactly those classes with probabilities; a run's repeats predict as
+//! an ensemble (probabilities averaged).
 
 mod common;
 
 use common::*;
+use emovox::gpu::Compute;
+use emovox::predict::Predictor;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -82,6 +85,8 @@ fn three_made_up_classes_train_and_predict() {
             "6",
             "--batch-size",
             "8",
+            "--seeds",
+            "2",
             "--duration",
             "1",
             "--device",
@@ -94,6 +99,7 @@ fn three_made_up_classes_train_and_predict() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let metrics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(metrics["repeats"].as_array().unwrap().len(), 2);
     let repeat = &metrics["repeats"][0];
     let accuracy = repeat["metrics"]["accuracy"].as_f64().unwrap();
     assert_eq!(repeat["metrics"]["n"], 15);
@@ -140,4 +146,43 @@ fn three_made_up_classes_train_and_predict() {
     let at: Vec<usize> = order.iter().map(|n| text.find(&format!("\"{n}\":")).unwrap()).collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
     assert_eq!(prediction["label"], "excited", "{probabilities:?}");
+
+    // The two repeats as an ensemble: their probabilities averaged.
+    let run = dir.path().join("runs/mine");
+    let ensemble = Predictor::load_ensemble(&run, Compute::cpu()).unwrap();
+    assert_eq!(ensemble.members(), 2);
+    let first = Predictor::load(&run, Compute::cpu()).unwrap();
+    // The second repeat alone: the same run with its repeats listed the other way round.
+    let swapped = dir.path().join("runs/swapped");
+    std::fs::create_dir_all(&swapped).unwrap();
+    for entry in std::fs::read_dir(&run).unwrap() {
+        let entry = entry.unwrap();
+        let to = swapped.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+            for f in std::fs::read_dir(entry.path()).unwrap() {
+                let f = f.unwrap();
+                std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
+            }
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    let mut listed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(swapped.join("metrics.json")).unwrap()).unwrap();
+    listed["repeats"].as_array_mut().unwrap().reverse();
+    std::fs::write(swapped.join("metrics.json"), listed.to_string()).unwrap();
+    let second = Predictor::load(&swapped, Compute::cpu()).unwrap();
+    let clips = [clip("calm", 101), clip("bored", 102)];
+    let (e, a, b) = (
+        ensemble.classify(&clips, 4).unwrap(),
+        first.classify(&clips, 4).unwrap(),
+        second.classify(&clips, 4).unwrap(),
+    );
+    for i in 0..2 {
+        for k in 0..3 {
+            assert!((e[i][k] - (a[i][k] + b[i][k]) / 2.0).abs() < 1e-5);
+        }
+    }
+    assert_ne!(a, b, "the two repeats are different models");
 }

@@ -298,8 +298,10 @@ fn short_real_files_get_exactly_the_whole_file_prediction() {
     let Some(data) = shared_data() else { return };
     let corpus = emovox::corpus::Corpus::scan(&[data]).unwrap();
     let files: Vec<std::path::PathBuf> = corpus.clips.iter().step_by(64).map(|c| c.path.clone()).collect();
-    let predictor = emovox::predict::Predictor::load(&emovox::predict::default_model_dir(), emovox::gpu::Compute::cpu()).unwrap();
-    let streamed = emovox::predict::predict_files(&predictor, &files, &emovox::predict::PredictOptions::default()).unwrap();
+    let predictor =
+        emovox::predict::Predictor::load(&emovox::predict::default_model_dir(), emovox::gpu::Compute::cpu()).unwrap();
+    let streamed =
+        emovox::predict::predict_files(&predictor, &files, &emovox::predict::PredictOptions::default()).unwrap();
     // The whole-file path: decode, resample, trim, classify the clip at once.
     let mut clip = predictor.clip.clone();
     clip.duration = None;
@@ -307,7 +309,14 @@ fn short_real_files_get_exactly_the_whole_file_prediction() {
     let whole = predictor.classify(&prepared, 8).unwrap();
     assert_eq!(streamed.len(), 30);
     for (r, p) in streamed.iter().zip(&whole) {
-        let got: Vec<f32> = r.prediction.as_ref().unwrap().probabilities.iter().map(|(_, v)| *v).collect();
+        let got: Vec<f32> = r
+            .prediction
+            .as_ref()
+            .unwrap()
+            .probabilities
+            .iter()
+            .map(|(_, v)| *v)
+            .collect();
         assert_eq!(&got, p, "{}", r.path.display());
     }
 }

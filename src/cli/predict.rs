@@ -41,6 +41,10 @@ pub struct PredictArgs {
     /// Model directory (weights/default, the one shipped) or a run directory from `emovox train`.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// With a run directory: average the probabilities of all its repeats (e.g. the k fold
+    /// models of `--protocol speaker`) instead of using the first.
+    #[arg(long)]
+    ensemble: bool,
     /// Emotion timeline: window length, e.g. `3s` or `1500ms` (default: one label per file;
     /// files over 8 s and live input are then classified in clip-length windows and summarised).
     #[arg(long, value_parser = parse_seconds)]
@@ -337,8 +341,12 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
     }
     let model = args.model.clone().unwrap_or_else(default_model_dir);
     let compute = Compute::select(args.device.device)?;
-    let predictor =
-        Predictor::load(&model, compute).with_context(|| format!("loading the model from {}", model.display()))?;
+    let predictor = if args.ensemble {
+        Predictor::load_ensemble(&model, compute)
+    } else {
+        Predictor::load(&model, compute)
+    }
+    .with_context(|| format!("loading the model from {}", model.display()))?;
     let timeline = args.window.is_some();
     let options = PredictOptions {
         window: args.window.map(|w| (w, args.hop.unwrap_or(w))),

@@ -36,10 +36,10 @@ pub fn default_model_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/default")
 }
 
-/// A loaded classifier with its front end.
+/// A loaded classifier with its front end: one network, or the fold models of a run averaged.
 pub struct Predictor {
-    net: NetConfig,
-    network: Network,
+    /// The networks and their input normalisation; probabilities are averaged over them.
+    members: Vec<(NetConfig, Network)>,
     pub features: FeatureConfig,
     pub clip: ClipConfig,
     pub compute: Compute,
@@ -51,8 +51,18 @@ pub struct Predictor {
 pub type Probabilities = Vec<f32>;
 
 impl Predictor {
-    /// Loads a model directory or a run directory.
+    /// Loads a model directory, or a run directory's first repeat.
     pub fn load(dir: &Path, compute: Compute) -> Result<Predictor> {
+        Predictor::load_members(dir, compute, false)
+    }
+
+    /// Loads every repeat of a run directory (e.g. the k fold models of the speaker protocol)
+    /// as one ensemble that averages their probabilities; a model directory is one member.
+    pub fn load_ensemble(dir: &Path, compute: Compute) -> Result<Predictor> {
+        Predictor::load_members(dir, compute, true)
+    }
+
+    fn load_members(dir: &Path, compute: Compute, all: bool) -> Result<Predictor> {
         let missing = |what: &str| Error::Weights {
             path: dir.into(),
             reason: format!("not an emovox model or run directory ({what} not found)"),
@@ -62,25 +72,44 @@ impl Predictor {
             return Err(missing("config.json"));
         }
         let cfg: ExperimentConfig = read_json(&config_path)?;
-        let (net_dir, weights) = if dir.join("model.bpk").exists() {
-            (dir.to_path_buf(), dir.join("model.bpk"))
+        let members: Vec<(PathBuf, PathBuf)> = if dir.join("model.bpk").exists() {
+            vec![(dir.to_path_buf(), dir.join("model.bpk"))]
         } else {
             let result: ExperimentResult = read_json(&dir.join("metrics.json"))?;
-            let first = result.repeats.first().ok_or_else(|| missing("a trained repeat"))?;
-            let repeat = dir.join(&first.name);
-            let weights = repeat.join("best.bpk");
-            (repeat, weights)
+            let take = if all { result.repeats.len() } else { 1 };
+            let members: Vec<(PathBuf, PathBuf)> = result
+                .repeats
+                .iter()
+                .take(take)
+                .map(|r| (dir.join(&r.name), dir.join(&r.name).join("best.bpk")))
+                .collect();
+            if members.is_empty() {
+                return Err(missing("a trained repeat"));
+            }
+            members
         };
-        if !net_dir.join("net.json").exists() {
-            return Err(missing("net.json (SVM runs cannot predict; train a network)"));
+        let mut loaded = Vec::with_capacity(members.len());
+        for (net_dir, weights) in members {
+            if !net_dir.join("net.json").exists() {
+                return Err(missing("net.json (SVM runs cannot predict; train a network)"));
+            }
+            let net: NetConfig = read_json(&net_dir.join("net.json"))?;
+            if loaded
+                .first()
+                .is_some_and(|(first, _): &(NetConfig, Network)| first.classes != net.classes)
+            {
+                return Err(Error::Weights {
+                    path: net_dir,
+                    reason: "the repeats of this run have different classes".into(),
+                });
+            }
+            let network = load_network(&weights, Network::new(&net, &compute.device))?.valid();
+            loaded.push((net, network));
         }
-        let net: NetConfig = read_json(&net_dir.join("net.json"))?;
-        let network = load_network(&weights, Network::new(&net, &compute.device))?.valid();
         let mut clip = cfg.clip.clone();
         clip.duration = clip.duration.or(Some(4.0));
         Ok(Predictor {
-            net,
-            network,
+            members: loaded,
             features: cfg.features,
             clip,
             compute,
@@ -90,7 +119,12 @@ impl Predictor {
 
     /// The model's classes, in output order.
     pub fn classes(&self) -> &Classes {
-        &self.net.classes
+        &self.members[0].0.classes
+    }
+
+    /// Networks whose probabilities are averaged (1 unless loaded as an ensemble).
+    pub fn members(&self) -> usize {
+        self.members.len()
     }
 
     /// Samples per model input clip.
@@ -107,14 +141,27 @@ impl Predictor {
     /// [`Predictor::classify`] on borrowed clips.
     pub fn classify_refs(&self, clips: &[&[f32]], batch: usize) -> Result<Vec<Probabilities>> {
         let n = self.clip_samples();
+        let k = self.classes().len();
         let mut out = Vec::with_capacity(clips.len());
         for chunk in clips.chunks(batch.max(1)) {
             let fitted: Vec<Vec<f32>> = chunk.iter().map(|c| fit_length(c, n)).collect();
             let log_mel = log_mel_tensor(&self.compute, &fitted, &self.features)?;
-            let targets = one_hot(&vec![0; chunk.len()], self.net.classes.len(), &self.compute.device);
-            let (input, _) = prepare_input(&self.net, log_mel, targets, self.net.image_size, None);
-            let probs = burn::tensor::activation::softmax(self.network.forward(input), 1);
-            out.extend(to_host(probs)?.chunks(self.net.classes.len()).map(<[f32]>::to_vec));
+            let targets = one_hot(&vec![0; chunk.len()], k, &self.compute.device);
+            let mut sum: Option<burn::tensor::Tensor<2>> = None;
+            for (net, network) in &self.members {
+                let (input, _) = prepare_input(net, log_mel.clone(), targets.clone(), net.image_size, None);
+                let probs = burn::tensor::activation::softmax(network.forward(input), 1);
+                sum = Some(match sum {
+                    Some(s) => s + probs,
+                    None => probs,
+                });
+            }
+            let mean = match sum {
+                Some(s) if self.members.len() > 1 => s / self.members.len() as f32,
+                Some(s) => s,
+                None => return Err(Error::Data("a predictor without networks".into())),
+            };
+            out.extend(to_host(mean)?.chunks(k).map(<[f32]>::to_vec));
         }
         Ok(out)
     }
