@@ -3,6 +3,7 @@
 mod augment;
 mod bench;
 mod corpus;
+mod eval;
 mod features;
 mod info;
 mod predict;
@@ -41,7 +42,7 @@ enum Command {
     /// Train and test a model (SVM, BiLSTM, ResNet34, CNN, EfficientAT) over seeds or speaker folds.
     Train(Box<train::TrainArgs>),
     /// Re-score a finished run from its saved models.
-    Eval(train::EvalArgs),
+    Eval(eval::EvalArgs),
     /// Run the paper's Table 1 (its five rows plus EfficientAT, random and speaker protocols) into reproduce.md.
     Reproduce(reproduce::ReproduceArgs),
     /// Convert a PyTorch state dict (torchvision ResNet34) to Burn weights, checking every tensor.
@@ -103,7 +104,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Predict(a) => predict::run(*a),
         Command::ExportModel(a) => predict::export(a),
         Command::Train(a) => train::run_train(*a),
-        Command::Eval(a) => train::run_eval(a),
+        Command::Eval(a) => eval::run_eval(a),
         Command::Bench(c) => bench::run(c),
         Command::ImportWeights(a) => weights::run(a),
         Command::Reproduce(a) => reproduce::run(a),

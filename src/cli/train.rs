@@ -1,17 +1,14 @@
-//! `emovox train` and `emovox eval`.
+//! `emovox train`: options, validation, and the printed results table.
 
 use super::{DeviceArgs, FeatureArgs, print_json};
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use emovox::augment::{AudioAugment, AugmentConfig, NoiseColour};
 use emovox::corpus::LabelSpec;
-use emovox::eval::{Metrics, Summary, evaluate_run, robustness};
-use emovox::gpu::Compute;
+use emovox::eval::{Metrics, Summary};
 use emovox::models::{ModelKind, SvmConfig};
-use emovox::predict::Predictor;
 use emovox::reproduce::paper_row;
 use emovox::train::TrainConfig;
-use emovox::train::checkpoint::read_json;
 use emovox::train::experiment::{self, ExperimentConfig, NetParams, Protocol, RepeatResult};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -288,36 +285,9 @@ pub struct TrainArgs {
     json: bool,
 }
 
-#[derive(Args)]
-pub struct EvalArgs {
-    /// A run directory written by `emovox train`, or a model directory (weights/default).
-    #[arg(long)]
-    run: PathBuf,
-    /// Where the corpora are now, if not where the run was trained (the test split's files are
-    /// found by their path relative to the old folders).
-    #[arg(long, num_args = 1..)]
-    data: Option<Vec<PathBuf>>,
-    /// Score every labelled clip found instead of each repeat's test split (e.g. another
-    /// corpus), on the classes the model shares with that data.
-    #[arg(long, conflicts_with = "robustness")]
-    all: bool,
-    /// Robustness report instead: labels unchanged and accuracy of --clips clips of --data (or
-    /// the run's data) under gain, peak normalisation, noise, telephone band and reverberation.
-    #[arg(long)]
-    robustness: bool,
-    /// Clips in the robustness report (evenly spaced over the sorted corpus).
-    #[arg(long, default_value_t = 60)]
-    clips: usize,
-    #[command(flatten)]
-    device: DeviceArgs,
-    /// Print JSON on stdout.
-    #[arg(long)]
-    json: bool,
-}
-
 /// Prints per-repeat scores, the mean ± std, and the pooled per-class table (classes no repeat
 /// scored are left out of it).
-fn print_results(title: &str, repeats: &[RepeatResult], summary: &Summary, pooled: &Metrics) {
+pub(super) fn print_results(title: &str, repeats: &[RepeatResult], summary: &Summary, pooled: &Metrics) {
     println!("{title}");
     println!(
         "{:<16} {:>8} {:>9} {:>7} {:>6}",
@@ -461,68 +431,6 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
             "\npaper, {} (random 90/5/5 split): accuracy {:.3}, macro-F1 {:.3}",
             row.name, accuracy, f1
         );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn run_robustness(args: &EvalArgs) -> Result<ExitCode> {
-    let predictor = Predictor::load(&args.run, Compute::select(args.device.device)?)?;
-    let data = match &args.data {
-        Some(d) => d.clone(),
-        None => read_json::<ExperimentConfig>(&args.run.join("config.json"))?.data,
-    };
-    let report = robustness(&args.run, &predictor, &data, args.clips)?;
-    if args.json {
-        print_json(&report)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!(
-        "{}: {} clips, accuracy {:.3} as recorded (device: {})",
-        args.run.display(),
-        report.clips,
-        report.accuracy,
-        predictor.compute.info.describe()
-    );
-    println!("{:<30} {:>10} {:>9}", "condition", "unchanged", "accuracy");
-    for c in &report.conditions {
-        println!("{:<30} {:>10.3} {:>9.3}", c.condition, c.unchanged, c.accuracy);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn run_eval(args: EvalArgs) -> Result<ExitCode> {
-    if args.robustness {
-        return run_robustness(&args);
-    }
-    let report = evaluate_run(&args.run, args.data.as_deref(), args.all)?;
-    if args.json {
-        print_json(&report)?;
-    } else {
-        print_results(
-            &format!(
-                "{} re-scored on {} clips",
-                args.run.display(),
-                if report.test_set == "all" {
-                    "all given"
-                } else {
-                    "each repeat's test"
-                }
-            ),
-            &report.repeats,
-            &report.summary,
-            &report.pooled,
-        );
-        println!(
-            "\nscored on {} classes: {}",
-            report.scored_classes.len(),
-            report.scored_classes.join(", ")
-        );
-        if report.left_out > 0 {
-            println!(
-                "{} clips of labels the model does not have were left out",
-                report.left_out
-            );
-        }
     }
     Ok(ExitCode::SUCCESS)
 }
