@@ -41,7 +41,7 @@ enum Command {
     ExportModel(predict::ExportArgs),
     /// Train and test a model (SVM, BiLSTM, ResNet34, CNN, EfficientAT) over seeds or speaker folds.
     Train(Box<train::TrainArgs>),
-    /// Re-score a finished run from its saved models.
+    /// Re-score a finished run from its saved models (its test splits or another corpus), or report its robustness.
     Eval(eval::EvalArgs),
     /// Run the paper's Table 1 (its five rows plus EfficientAT, random and speaker protocols) into reproduce.md.
     Reproduce(reproduce::ReproduceArgs),
