@@ -8,19 +8,8 @@ mod common;
 use common::*;
 use emovox::gpu::Compute;
 use emovox::predict::Predictor;
-use std::path::Path;
-use std::process::{Command, Output};
 
 const RATE: u32 = 16_000;
-
-fn emovox(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_emovox"))
-        .args(args)
-        .current_dir(cwd)
-        .env("BURN_DEVICE", "flex")
-        .output()
-        .expect("run emovox")
-}
 
 /// One second of a harmonic voice at `pitch` Hz with an amplitude envelope `env(t)`.
 fn voice(pitch: f32, env: impl Fn(f32) -> f32) -> Vec<f32> {

@@ -8,8 +8,6 @@ use common::*;
 use emovox::audio::window_bounds;
 use emovox::gpu::Compute;
 use emovox::predict::{PredictOptions, Predictor, default_model_dir, expand_inputs, predict_files};
-use std::path::Path;
-use std::process::Command;
 
 fn predictor() -> Predictor {
     Predictor::load(&default_model_dir(), Compute::cpu()).expect("the shipped model in weights/default")
@@ -108,15 +106,6 @@ fn timeline_windows_tile_the_file_exactly_and_silence_is_marked() {
         .unwrap()
         .remove(0);
     assert_eq!(again, result);
-}
-
-fn emovox(args: &[&str], cwd: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_emovox"))
-        .args(args)
-        .current_dir(cwd)
-        .env("BURN_DEVICE", "flex")
-        .output()
-        .expect("run emovox")
 }
 
 #[test]

@@ -7,21 +7,11 @@ mod common;
 
 use common::*;
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const RATE: u32 = 16_000;
-
-fn emovox(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_emovox"))
-        .args(args)
-        .current_dir(cwd)
-        .env("BURN_DEVICE", "flex")
-        .output()
-        .expect("run emovox")
-}
 
 /// Speech-like test audio: a voiced signal with a slow pitch glide.
 fn voiced(seconds: f32) -> Vec<f32> {

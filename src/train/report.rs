@@ -9,7 +9,10 @@ use crate::plot::{self, Series};
 use std::path::Path;
 
 /// Mean of each epoch's value over the repeats that reached that epoch.
-fn mean_curve(histories: &[(String, Vec<EpochRecord>)], pick: fn(&EpochRecord) -> Option<f64>) -> Vec<f64> {
+/// Which value of an epoch record a curve shows.
+type Pick = fn(&EpochRecord) -> Option<f64>;
+
+fn mean_curve(histories: &[(String, Vec<EpochRecord>)], pick: Pick) -> Vec<f64> {
     let longest = histories.iter().map(|(_, h)| h.len()).max().unwrap_or(0);
     (0..longest)
         .map(|e| {
@@ -51,38 +54,28 @@ pub fn write_reports(
     } else {
         String::new()
     };
-    let train_loss = mean_curve(histories, |r| Some(r.train_loss));
-    let val_loss = mean_curve(histories, |r| r.val_loss);
-    plot::curves_png(
-        &out.join("loss.png"),
-        &format!("{} loss{repeats}", cfg.model.name()),
-        "cross entropy",
-        &[
-            Series {
-                name: "train",
-                values: &train_loss,
-            },
-            Series {
-                name: "validation",
-                values: &val_loss,
-            },
-        ],
-    )?;
-    let train_acc = mean_curve(histories, |r| Some(r.train_accuracy));
-    let val_acc = mean_curve(histories, |r| r.val_accuracy);
-    plot::curves_png(
-        &out.join("accuracy.png"),
-        &format!("{} accuracy{repeats}", cfg.model.name()),
-        "accuracy",
-        &[
-            Series {
-                name: "train",
-                values: &train_acc,
-            },
-            Series {
-                name: "validation",
-                values: &val_acc,
-            },
-        ],
-    )
+    // One figure per quantity: the train and validation curves, averaged over the repeats.
+    let figures: [(&str, &str, Pick, Pick); 2] = [
+        ("loss", "cross entropy", |r| Some(r.train_loss), |r| r.val_loss),
+        ("accuracy", "accuracy", |r| Some(r.train_accuracy), |r| r.val_accuracy),
+    ];
+    for (what, y_label, train, validation) in figures {
+        let (train, validation) = (mean_curve(histories, train), mean_curve(histories, validation));
+        plot::curves_png(
+            &out.join(format!("{what}.png")),
+            &format!("{} {what}{repeats}", cfg.model.name()),
+            y_label,
+            &[
+                Series {
+                    name: "train",
+                    values: &train,
+                },
+                Series {
+                    name: "validation",
+                    values: &validation,
+                },
+            ],
+        )?;
+    }
+    Ok(())
 }

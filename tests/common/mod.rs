@@ -206,3 +206,13 @@ pub fn top_k(values: &[f32], k: usize) -> Vec<usize> {
     order.truncate(k);
     order
 }
+
+/// Runs the emovox binary in `cwd` on the CPU backend.
+pub fn emovox(args: &[&str], cwd: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_emovox"))
+        .args(args)
+        .current_dir(cwd)
+        .env("BURN_DEVICE", "flex")
+        .output()
+        .expect("run emovox")
+}
