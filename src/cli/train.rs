@@ -256,9 +256,10 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     freeze_epochs: usize,
     /// Scale every clip to this active speech level in dBFS before features, in training and
-    /// prediction, so a recording's gain does not matter; `off` keeps each clip's own level.
-    #[arg(long, value_parser = parse_loudness, default_value = "off", allow_hyphen_values = true)]
-    loudness: Level,
+    /// prediction, so a recording's gain does not matter; `off` keeps each clip's own level
+    /// (default: -35 for the networks, off for the SVM).
+    #[arg(long, value_parser = parse_loudness, allow_hyphen_values = true)]
+    loudness: Option<Level>,
     /// Clip length in seconds for the networks (centre crop / zero pad after silence trimming).
     #[arg(long, default_value_t = 4.0)]
     duration: f32,
@@ -378,7 +379,9 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     if cfg.clip.duration.is_some() {
         cfg.clip.duration = Some(args.duration);
     }
-    cfg.clip.loudness_db = args.loudness.0;
+    if let Some(level) = args.loudness {
+        cfg.clip.loudness_db = level.0;
+    }
     cfg.features = features;
     cfg.train = TrainConfig {
         epochs: args.epochs,
