@@ -1,0 +1,56 @@
+//! The fused BiLSTM on the wgpu device: [`LstmOps`] for the cubecl backend launches
+//! `shaders/lstm_forward.wgsl` and `shaders/lstm_backward.wgsl` on Burn's own buffers, one
+//! launch per layer and pass, both directions in the grid (batch, 2).
+
+use super::{LstmDims, LstmOps};
+use crate::gpu::kernel::{Kernel, Shader, dispatch, empty_like};
+use burn::backend::ops::FloatTensorOps;
+use burn::backend::wgpu::{CubeBackend, CubeTensor, into_contiguous};
+use burn::backend::TensorMetadata;
+
+/// Hidden sizes one workgroup can hold (an invocation per unit; lavapipe allows 1024).
+pub const MAX_HIDDEN: usize = 1024;
+
+fn kernel(shader: Shader, dims: &LstmDims) -> Kernel {
+    assert!(
+        dims.h <= MAX_HIDDEN,
+        "fused BiLSTM on wgpu: hidden size {} exceeds {MAX_HIDDEN}",
+        dims.h
+    );
+    Kernel {
+        shader,
+        constants: vec![("h", dims.h as u32), ("t", dims.t as u32), ("g", dims.gates() as u32)],
+        workgroup: dims.h as u32,
+    }
+}
+
+fn grid(dims: &LstmDims) -> [u32; 3] {
+    [dims.b as u32, 2, 1]
+}
+
+impl LstmOps for CubeBackend {
+    fn lstm_forward(xproj: CubeTensor, w_hh: CubeTensor) -> CubeTensor {
+        let dims = LstmDims::of(&xproj.shape(), &w_hh.shape());
+        let xproj = into_contiguous(xproj);
+        let w_t = into_contiguous(CubeBackend::float_swap_dims(w_hh, 1, 2));
+        let state = empty_like(&xproj, dims.state_shape());
+        if dims.b * dims.t > 0 {
+            dispatch(kernel(Shader::LstmForward, &dims), grid(&dims), &[&xproj, &w_t, &state], None);
+        }
+        state
+    }
+
+    fn lstm_backward(state: CubeTensor, dh: CubeTensor, w_hh: CubeTensor) -> CubeTensor {
+        let dims = LstmDims {
+            b: state.shape()[0],
+            t: state.shape()[1],
+            h: w_hh.shape()[2],
+        };
+        let (state, dh, w_hh) = (into_contiguous(state), into_contiguous(dh), into_contiguous(w_hh));
+        let dgates = empty_like(&state, dims.gates_shape());
+        if dims.b * dims.t > 0 {
+            dispatch(kernel(Shader::LstmBackward, &dims), grid(&dims), &[&state, &dh, &w_hh, &dgates], None);
+        }
+        dgates
+    }
+}
