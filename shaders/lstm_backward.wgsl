@@ -76,9 +76,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         dz[2u * H + j] = zg;
         dz[3u * H + j] = zo;
         workgroupBarrier();
+        // dh_prev[j] = sum over gates q and units k of dz[q H + k] W_hh[d, q H + k, j]; one
+        // iteration per k keeps the loop count at T (H + 1) (lavapipe's limit, see wgsl.rs).
         var acc = 0.0;
-        for (var m = 0u; m < G; m = m + 1u) {
-            acc = acc + dz[m] * w_hh[w_base + m * H + j];
+        for (var k = 0u; k < H; k = k + 1u) {
+            let at = w_base + k * H + j;
+            acc = acc + dz[k] * w_hh[at] + dz[H + k] * w_hh[at + H * H]
+                + dz[2u * H + k] * w_hh[at + 2u * H * H] + dz[3u * H + k] * w_hh[at + 3u * H * H];
         }
         dh_next = acc;
         workgroupBarrier();

@@ -1,6 +1,11 @@
 //! The fused BiLSTM on the wgpu device: [`LstmOps`] for the cubecl backend launches
 //! `shaders/lstm_forward.wgsl` and `shaders/lstm_backward.wgsl` on Burn's own buffers, one
 //! launch per layer and pass, both directions in the grid (batch, 2).
+//!
+//! Each invocation runs T (H + 1) loop iterations in either kernel. Mesa's lavapipe (llvmpipe)
+//! stops a shader invocation after 65535 loop iterations in all (its infinite-loop guard), so on
+//! that software adapter T (H + 1) must stay below 65536: the model's T 251, H 128 runs
+//! 32379. Hardware GPUs have no such limit.
 
 use super::{LstmDims, LstmOps};
 use crate::gpu::kernel::{Kernel, Shader, dispatch, empty_like};
