@@ -16,7 +16,6 @@ use burn::backend::flex::{Flex, FlexTensor};
 use burn::tensor::{DType, TensorData};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2};
-use rayon::prelude::*;
 
 /// e^x for f32 without a libm call, so the gate loops vectorise (plain SSE2 suffices):
 /// x = n ln2 + r with n rounded by the 1.5 * 2^23 shift trick and ln2 split in two (Cephes'
@@ -57,115 +56,137 @@ fn transposed(dims: &LstmDims, w_hh: &[f32], d: usize) -> Array2<f32> {
     w.t().as_standard_layout().into_owned()
 }
 
-/// Scatters per-direction buffers [B, T, width] into one [B, T, 2, width].
-fn interleave(dims: &LstmDims, width: usize, per_direction: [Vec<f32>; 2]) -> Vec<f32> {
-    let mut out = vec![0.0f32; dims.b * dims.t * 2 * width];
-    out.par_chunks_mut(2 * width).enumerate().for_each(|(row, chunk)| {
-        for (d, buf) in per_direction.iter().enumerate() {
-            chunk[d * width..(d + 1) * width].copy_from_slice(&buf[row * width..(row + 1) * width]);
-        }
-    });
-    out
+/// Rows of `out` ([B, T, 2, width]) split by direction, each list indexed by b T + t: both
+/// directions write the one buffer in parallel, no scatter afterwards.
+fn split_directions(out: &mut [f32], width: usize) -> [Vec<&mut [f32]>; 2] {
+    let mut rows = [Vec::new(), Vec::new()];
+    for (i, row) in out.chunks_exact_mut(width).enumerate() {
+        rows[i % 2].push(row);
+    }
+    rows
 }
 
-/// One direction of the forward recurrence: that direction's [B, T, 6H] slice of the state.
-fn forward_direction(dims: &LstmDims, xproj: &[f32], w_hh: &[f32], d: usize) -> Vec<f32> {
+/// One cell step of one batch row: pre-activations z [4H] in, c [H] updated, h [H] and the
+/// state row [6H] (h, c, i, f, g, o) written. Equal-length slices so the loop vectorises.
+#[inline(always)]
+fn cell_forward(z: &[f32], c: &mut [f32], h_out: &mut [f32], st: &mut [f32]) {
+    let h = c.len();
+    let (zi, zf, zg, zo) = (&z[..h], &z[h..2 * h], &z[2 * h..3 * h], &z[3 * h..4 * h]);
+    let (sh, rest) = st.split_at_mut(h);
+    let (sc, rest) = rest.split_at_mut(h);
+    let (si, rest) = rest.split_at_mut(h);
+    let (sf, rest) = rest.split_at_mut(h);
+    let (sg, so) = rest.split_at_mut(h);
+    let (h_out, so) = (&mut h_out[..h], &mut so[..h]);
+    for j in 0..h {
+        let i = sigmoid(zi[j]);
+        let f = sigmoid(zf[j]);
+        let g = tanh(zg[j]);
+        let o = sigmoid(zo[j]);
+        let cj = f * c[j] + i * g;
+        let hj = o * tanh(cj);
+        c[j] = cj;
+        h_out[j] = hj;
+        sh[j] = hj;
+        sc[j] = cj;
+        si[j] = i;
+        sf[j] = f;
+        sg[j] = g;
+        so[j] = o;
+    }
+}
+
+/// One direction of the forward recurrence, writing that direction's state rows.
+fn forward_direction(dims: &LstmDims, xproj: &[f32], w_hh: &[f32], d: usize, mut rows: Vec<&mut [f32]>) {
     let (b, t_len, h, g) = (dims.b, dims.t, dims.h, dims.gates());
     let wt = transposed(dims, w_hh, d);
-    let mut out = vec![0.0f32; b * t_len * 6 * h];
     let mut h_prev = Array2::<f32>::zeros((b, h));
     let mut c = vec![0.0f32; b * h];
     let mut z = Array2::<f32>::zeros((b, g));
     for s in 0..t_len {
         let t = time(dims, d, s);
-        for (row, mut zr) in z.rows_mut().into_iter().enumerate() {
+        let zs = z.as_slice_mut().expect("standard layout");
+        for (row, zr) in zs.chunks_exact_mut(g).enumerate() {
             let at = ((row * t_len + t) * 2 + d) * g;
-            zr.as_slice_mut().expect("contiguous row").copy_from_slice(&xproj[at..at + g]);
+            zr.copy_from_slice(&xproj[at..at + g]);
         }
         general_mat_mul(1.0, &h_prev, &wt, 1.0, &mut z);
-        for row in 0..b {
-            let zr = &z.as_slice().expect("contiguous")[row * g..(row + 1) * g];
-            let cr = &mut c[row * h..(row + 1) * h];
-            let at = (row * t_len + t) * 6 * h;
-            let st = &mut out[at..at + 6 * h];
-            let hp = h_prev.row_mut(row).into_slice().expect("contiguous row");
-            for j in 0..h {
-                let i = sigmoid(zr[j]);
-                let f = sigmoid(zr[h + j]);
-                let gg = tanh(zr[2 * h + j]);
-                let o = sigmoid(zr[3 * h + j]);
-                cr[j] = f * cr[j] + i * gg;
-                let hv = o * tanh(cr[j]);
-                hp[j] = hv;
-                st[j] = hv;
-                st[h + j] = cr[j];
-                st[2 * h + j] = i;
-                st[3 * h + j] = f;
-                st[4 * h + j] = gg;
-                st[5 * h + j] = o;
-            }
+        let zs = z.as_slice().expect("standard layout");
+        let hs = h_prev.as_slice_mut().expect("standard layout");
+        for (row, ((zr, cr), hr)) in zs.chunks_exact(g).zip(c.chunks_exact_mut(h)).zip(hs.chunks_exact_mut(h)).enumerate() {
+            cell_forward(zr, cr, hr, rows[row * t_len + t]);
         }
     }
-    out
 }
 
 /// Forward recurrence of both directions from h = c = 0: the state [B, T, 2, 6H].
 pub fn forward(dims: &LstmDims, xproj: &[f32], w_hh: &[f32]) -> Vec<f32> {
-    let (d0, d1) = rayon::join(
-        || forward_direction(dims, xproj, w_hh, 0),
-        || forward_direction(dims, xproj, w_hh, 1),
+    let mut out = vec![0.0f32; dims.b * dims.t * 2 * 6 * dims.h];
+    let [r0, r1] = split_directions(&mut out, 6 * dims.h);
+    rayon::join(
+        || forward_direction(dims, xproj, w_hh, 0, r0),
+        || forward_direction(dims, xproj, w_hh, 1, r1),
     );
-    interleave(dims, 6 * dims.h, [d0, d1])
+    out
 }
 
-/// One direction of back-propagation through time: that direction's [B, T, G] gate gradients.
-fn backward_direction(dims: &LstmDims, state: &[f32], dh: &[f32], w_hh: &[f32], d: usize) -> Vec<f32> {
+/// One cell step backwards for one batch row: from its state row [6H], c one step earlier
+/// (zeros at the first step), the output gradient dh [H] and dh_next [H] from the later step;
+/// dc [H] updated, the gate gradients dz [4H] written.
+#[inline(always)]
+fn cell_backward(st: &[f32], c_prev: &[f32], dh: &[f32], dh_next: &[f32], dc: &mut [f32], dz: &mut [f32]) {
+    let h = dc.len();
+    let (c, i, f, g, o) = (&st[h..2 * h], &st[2 * h..3 * h], &st[3 * h..4 * h], &st[4 * h..5 * h], &st[5 * h..6 * h]);
+    let (c_prev, dh, dh_next) = (&c_prev[..h], &dh[..h], &dh_next[..h]);
+    let (dzi, rest) = dz.split_at_mut(h);
+    let (dzf, rest) = rest.split_at_mut(h);
+    let (dzg, dzo) = rest.split_at_mut(h);
+    let dzo = &mut dzo[..h];
+    for j in 0..h {
+        let dhv = dh[j] + dh_next[j];
+        let tc = tanh(c[j]);
+        let dct = dc[j] + dhv * o[j] * (1.0 - tc * tc);
+        dzi[j] = dct * g[j] * i[j] * (1.0 - i[j]);
+        dzf[j] = dct * c_prev[j] * f[j] * (1.0 - f[j]);
+        dzg[j] = dct * i[j] * (1.0 - g[j] * g[j]);
+        dzo[j] = dhv * tc * o[j] * (1.0 - o[j]);
+        dc[j] = dct * f[j];
+    }
+}
+
+/// One direction of back-propagation through time, writing that direction's gate-gradient rows.
+fn backward_direction(dims: &LstmDims, state: &[f32], dh: &[f32], w_hh: &[f32], d: usize, mut rows: Vec<&mut [f32]>) {
     let (b, t_len, h, g) = (dims.b, dims.t, dims.h, dims.gates());
     let w = ArrayView2::from_shape((g, h), &w_hh[d * g * h..(d + 1) * g * h]).expect("w_hh holds [2, 4H, H]");
-    let mut out = vec![0.0f32; b * t_len * g];
+    let zeros = vec![0.0f32; h];
     let mut dh_next = Array2::<f32>::zeros((b, h));
     let mut dc = vec![0.0f32; b * h];
     let mut dz = Array2::<f32>::zeros((b, g));
+    let state_row = |row: usize, t: usize| &state[((row * t_len + t) * 2 + d) * 6 * h..][..6 * h];
     for s in (0..t_len).rev() {
         let t = time(dims, d, s);
-        for row in 0..b {
-            let st = &state[((row * t_len + t) * 2 + d) * 6 * h..][..6 * h];
-            let c_prev = (s > 0).then(|| {
-                let tp = time(dims, d, s - 1);
-                &state[((row * t_len + tp) * 2 + d) * 6 * h + h..][..h]
-            });
+        let dhn = dh_next.as_slice().expect("standard layout");
+        let dzs = dz.as_slice_mut().expect("standard layout");
+        for (row, ((dzr, dcr), dhr)) in dzs.chunks_exact_mut(g).zip(dc.chunks_exact_mut(h)).zip(dhn.chunks_exact(h)).enumerate() {
+            let c_prev = if s > 0 { &state_row(row, time(dims, d, s - 1))[h..2 * h] } else { &zeros[..] };
             let dho = &dh[((row * t_len + t) * 2 + d) * h..][..h];
-            let dhn = dh_next.row(row);
-            let dcr = &mut dc[row * h..(row + 1) * h];
-            let dzr = dz.row_mut(row).into_slice().expect("contiguous row");
-            for j in 0..h {
-                let (c, i, f, gg, o) = (st[h + j], st[2 * h + j], st[3 * h + j], st[4 * h + j], st[5 * h + j]);
-                let cp = c_prev.map_or(0.0, |p| p[j]);
-                let dhv = dho[j] + dhn[j];
-                let tc = tanh(c);
-                let dct = dcr[j] + dhv * o * (1.0 - tc * tc);
-                dzr[j] = dct * gg * i * (1.0 - i);
-                dzr[h + j] = dct * cp * f * (1.0 - f);
-                dzr[2 * h + j] = dct * i * (1.0 - gg * gg);
-                dzr[3 * h + j] = dhv * tc * o * (1.0 - o);
-                dcr[j] = dct * f;
-            }
-            out[(row * t_len + t) * g..][..g].copy_from_slice(dzr);
+            cell_backward(state_row(row, t), c_prev, dho, dhr, dcr, dzr);
+            rows[row * t_len + t].copy_from_slice(dzr);
         }
         general_mat_mul(1.0, &dz, &w, 0.0, &mut dh_next);
     }
-    out
 }
 
 /// Back-propagation through time of both directions: the gate gradients [B, T, 2, G].
 pub fn backward(dims: &LstmDims, state: &[f32], dh: &[f32], w_hh: &[f32]) -> Vec<f32> {
-    let (d0, d1) = rayon::join(
-        || backward_direction(dims, state, dh, w_hh, 0),
-        || backward_direction(dims, state, dh, w_hh, 1),
+    let mut out = vec![0.0f32; dims.b * dims.t * 2 * dims.gates()];
+    let [r0, r1] = split_directions(&mut out, dims.gates());
+    rayon::join(
+        || backward_direction(dims, state, dh, w_hh, 0, r0),
+        || backward_direction(dims, state, dh, w_hh, 1, r1),
     );
-    interleave(dims, dims.gates(), [d0, d1])
+    out
 }
-
 
 /// Contiguous f32 host data of a flex tensor.
 fn host(tensor: &FlexTensor) -> FlexTensor {
