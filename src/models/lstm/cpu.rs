@@ -66,6 +66,50 @@ fn split_directions(out: &mut [f32], width: usize) -> [Vec<&mut [f32]>; 2] {
     rows
 }
 
+/// Whether the gate loops may run their AVX2 build (the crate targets baseline x86-64, SSE2).
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return std::is_x86_feature_detected!("avx2");
+    #[cfg(not(target_arch = "x86_64"))]
+    return false;
+}
+
+/// [`cell_forward`] and [`cell_backward`] compiled for AVX2 (8 lanes instead of 4).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    #[target_feature(enable = "avx2")]
+    pub fn cell_forward(z: &[f32], c: &mut [f32], h_out: &mut [f32], st: &mut [f32]) {
+        super::cell_forward(z, c, h_out, st)
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub fn cell_backward(st: &[f32], c_prev: &[f32], dh: &[f32], dh_next: &[f32], dc: &mut [f32], dz: &mut [f32]) {
+        super::cell_backward(st, c_prev, dh, dh_next, dc, dz)
+    }
+}
+
+/// [`cell_forward`], in its AVX2 build when `avx2` (from [`has_avx2`]).
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+fn cell_forward_on(avx2: bool, z: &[f32], c: &mut [f32], h_out: &mut [f32], st: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2 {
+        // SAFETY: `avx2` comes from has_avx2(): this CPU executes AVX2 instructions.
+        return unsafe { avx2::cell_forward(z, c, h_out, st) };
+    }
+    cell_forward(z, c, h_out, st)
+}
+
+/// [`cell_backward`], in its AVX2 build when `avx2` (from [`has_avx2`]).
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+fn cell_backward_on(avx2: bool, st: &[f32], c_prev: &[f32], dh: &[f32], dh_next: &[f32], dc: &mut [f32], dz: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2 {
+        // SAFETY: `avx2` comes from has_avx2(): this CPU executes AVX2 instructions.
+        return unsafe { avx2::cell_backward(st, c_prev, dh, dh_next, dc, dz) };
+    }
+    cell_backward(st, c_prev, dh, dh_next, dc, dz)
+}
+
 /// One cell step of one batch row: pre-activations z [4H] in, c [H] updated, h [H] and the
 /// state row [6H] (h, c, i, f, g, o) written. Equal-length slices so the loop vectorises.
 #[inline(always)]
@@ -100,6 +144,7 @@ fn cell_forward(z: &[f32], c: &mut [f32], h_out: &mut [f32], st: &mut [f32]) {
 fn forward_direction(dims: &LstmDims, xproj: &[f32], w_hh: &[f32], d: usize, mut rows: Vec<&mut [f32]>) {
     let (b, t_len, h, g) = (dims.b, dims.t, dims.h, dims.gates());
     let wt = transposed(dims, w_hh, d);
+    let avx2 = has_avx2();
     let mut h_prev = Array2::<f32>::zeros((b, h));
     let mut c = vec![0.0f32; b * h];
     let mut z = Array2::<f32>::zeros((b, g));
@@ -114,7 +159,7 @@ fn forward_direction(dims: &LstmDims, xproj: &[f32], w_hh: &[f32], d: usize, mut
         let zs = z.as_slice().expect("standard layout");
         let hs = h_prev.as_slice_mut().expect("standard layout");
         for (row, ((zr, cr), hr)) in zs.chunks_exact(g).zip(c.chunks_exact_mut(h)).zip(hs.chunks_exact_mut(h)).enumerate() {
-            cell_forward(zr, cr, hr, rows[row * t_len + t]);
+            cell_forward_on(avx2, zr, cr, hr, rows[row * t_len + t]);
         }
     }
 }
@@ -159,6 +204,7 @@ fn backward_direction(dims: &LstmDims, state: &[f32], dh: &[f32], w_hh: &[f32], 
     let (b, t_len, h, g) = (dims.b, dims.t, dims.h, dims.gates());
     let w = ArrayView2::from_shape((g, h), &w_hh[d * g * h..(d + 1) * g * h]).expect("w_hh holds [2, 4H, H]");
     let zeros = vec![0.0f32; h];
+    let avx2 = has_avx2();
     let mut dh_next = Array2::<f32>::zeros((b, h));
     let mut dc = vec![0.0f32; b * h];
     let mut dz = Array2::<f32>::zeros((b, g));
@@ -170,7 +216,7 @@ fn backward_direction(dims: &LstmDims, state: &[f32], dh: &[f32], w_hh: &[f32], 
         for (row, ((dzr, dcr), dhr)) in dzs.chunks_exact_mut(g).zip(dc.chunks_exact_mut(h)).zip(dhn.chunks_exact(h)).enumerate() {
             let c_prev = if s > 0 { &state_row(row, time(dims, d, s - 1))[h..2 * h] } else { &zeros[..] };
             let dho = &dh[((row * t_len + t) * 2 + d) * h..][..h];
-            cell_backward(state_row(row, t), c_prev, dho, dhr, dcr, dzr);
+            cell_backward_on(avx2, state_row(row, t), c_prev, dho, dhr, dcr, dzr);
             rows[row * t_len + t].copy_from_slice(dzr);
         }
         general_mat_mul(1.0, &dz, &w, 0.0, &mut dh_next);
