@@ -4,12 +4,13 @@
 //
 // Grid: (batch, 2, 1); one workgroup per (batch row b, direction d), {{ wg }} = H invocations,
 // one per hidden unit j. Each walks its direction's steps in reverse; the step's 4H gate
-// gradients are shared in workgroup memory for dh_prev = W_hh^T dz; dc stays in a register.
+// gradients are shared in workgroup memory (unit k's four as one vec4) for dh_prev = W_hh^T dz;
+// dc stays in a register.
 // Compile-time constants: {{ h }} hidden units H, {{ t }} time steps T.
 // Bindings:
 //   0 state  [B, T, 2, 6H] f32  h, c, i, f, g, o of every step (lstm_forward.wgsl)
 //   1 dh     [B, T, 2, H] f32   gradient of the layer output h
-//   2 w_hh   [2, 4H, H] f32
+//   2 w4     [2, H, H] vec4<f32>  W_hh per direction as w4[d, k, j] = (W_i, W_f, W_g, W_o)[k, j]
 //   3 dgates [B, T, 2, 4H] f32  written: gradients of the gate pre-activations z
 // Math (per step, dh' = dh[t] + dh_prev of the later step, c_prev = c one step earlier in the
 // direction's walk, 0 at its first step):
@@ -18,14 +19,14 @@
 
 @group(0) @binding(0) var<storage, read_write> state: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dh: array<f32>;
-@group(0) @binding(2) var<storage, read_write> w_hh: array<f32>;
+@group(0) @binding(2) var<storage, read_write> w4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dgates: array<f32>;
 
 const H: u32 = {{ h }}u;
 const T: u32 = {{ t }}u;
 const G: u32 = 4u * H;
 
-var<workgroup> dz: array<f32, {{ g }}>;
+var<workgroup> dz: array<vec4<f32>, {{ h }}>;
 
 fn tanh_stable(x: f32) -> f32 {
     let e = exp(-2.0 * abs(x));
@@ -37,7 +38,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let j = lid.x;
     let b = wid.x;
     let d = wid.y;
-    let w_base = d * G * H;
+    let w_base = d * H * H;
     var dh_next = 0.0;
     var dc = 0.0;
     for (var s = 0u; s < T; s = s + 1u) {
@@ -71,18 +72,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         dgates[g_at + H + j] = zf;
         dgates[g_at + 2u * H + j] = zg;
         dgates[g_at + 3u * H + j] = zo;
-        dz[j] = zi;
-        dz[H + j] = zf;
-        dz[2u * H + j] = zg;
-        dz[3u * H + j] = zo;
+        dz[j] = vec4<f32>(zi, zf, zg, zo);
         workgroupBarrier();
-        // dh_prev[j] = sum over gates q and units k of dz[q H + k] W_hh[d, q H + k, j]; one
+        // dh_prev[j] = sum over units k and gates q of dz[q H + k] W_hh[d, q H + k, j]: one
         // iteration per k keeps the loop count at T (H + 1) (lavapipe's limit, see wgsl.rs).
         var acc = 0.0;
         for (var k = 0u; k < H; k = k + 1u) {
-            let at = w_base + k * H + j;
-            acc = acc + dz[k] * w_hh[at] + dz[H + k] * w_hh[at + H * H]
-                + dz[2u * H + k] * w_hh[at + 2u * H * H] + dz[3u * H + k] * w_hh[at + 3u * H * H];
+            acc = acc + dot(dz[k], w4[w_base + k * H + j]);
         }
         dh_next = acc;
         workgroupBarrier();

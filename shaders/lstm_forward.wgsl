@@ -7,14 +7,15 @@
 // Compile-time constants: {{ h }} hidden units H, {{ t }} time steps T (uniform loop bound).
 // Bindings:
 //   0 xproj [B, T, 2, 4H] f32  x W_ih^T + b_ih + b_hh, gates in PyTorch order i, f, g, o
-//   1 w_t   [2, H, 4H] f32     W_hh transposed per direction (coalesced reads over j)
+//   1 w4    [2, H, H] vec4<f32> W_hh per direction as w4[d, k, j] = (W_i, W_f, W_g, W_o)[j, k]:
+//                              the four gates of unit j in one load, coalesced over j
 //   2 state [B, T, 2, 6H] f32  written: h, c, i, f, g, o of every step
 // Math: direction 0 walks t = 0..T-1, direction 1 t = T-1..0, from h = c = 0:
 //   z = xproj[b, t, d] + W_hh[d] h_prev; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_g);
 //   c = f c + i g; h = o tanh(c).
 
 @group(0) @binding(0) var<storage, read_write> xproj: array<f32>;
-@group(0) @binding(1) var<storage, read_write> w_t: array<f32>;
+@group(0) @binding(1) var<storage, read_write> w4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
 
 const H: u32 = {{ h }}u;
@@ -38,7 +39,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let j = lid.x;
     let b = wid.x;
     let d = wid.y;
-    let w_base = d * H * G;
+    let w_base = d * H * H;
     h_prev[j] = 0.0;
     var c = 0.0;
     workgroupBarrier();
@@ -48,22 +49,14 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
             t = T - 1u - s;
         }
         let x_at = ((b * T + t) * 2u + d) * G;
-        var zi = xproj[x_at + j];
-        var zf = xproj[x_at + H + j];
-        var zg = xproj[x_at + 2u * H + j];
-        var zo = xproj[x_at + 3u * H + j];
+        var z = vec4<f32>(xproj[x_at + j], xproj[x_at + H + j], xproj[x_at + 2u * H + j], xproj[x_at + 3u * H + j]);
         for (var k = 0u; k < H; k = k + 1u) {
-            let hk = h_prev[k];
-            let row = w_base + k * G;
-            zi = zi + w_t[row + j] * hk;
-            zf = zf + w_t[row + H + j] * hk;
-            zg = zg + w_t[row + 2u * H + j] * hk;
-            zo = zo + w_t[row + 3u * H + j] * hk;
+            z = z + w4[w_base + k * H + j] * h_prev[k];
         }
-        let i = sigmoid(zi);
-        let f = sigmoid(zf);
-        let g = tanh_stable(zg);
-        let o = sigmoid(zo);
+        let i = sigmoid(z.x);
+        let f = sigmoid(z.y);
+        let g = tanh_stable(z.z);
+        let o = sigmoid(z.w);
         c = f * c + i * g;
         let h = o * tanh_stable(c);
         let s_at = ((b * T + t) * 2u + d) * 6u * H;

@@ -11,7 +11,7 @@ use super::{LstmDims, LstmOps};
 use crate::gpu::kernel::{Kernel, Shader, dispatch, empty_like};
 use burn::backend::ops::FloatTensorOps;
 use burn::backend::wgpu::{CubeBackend, CubeTensor, into_contiguous};
-use burn::backend::TensorMetadata;
+use burn::backend::{Shape, TensorMetadata};
 
 /// Hidden sizes one workgroup can hold (an invocation per unit; lavapipe allows 1024).
 pub const MAX_HIDDEN: usize = 1024;
@@ -24,9 +24,18 @@ fn kernel(shader: Shader, dims: &LstmDims) -> Kernel {
     );
     Kernel {
         shader,
-        constants: vec![("h", dims.h as u32), ("t", dims.t as u32), ("g", dims.gates() as u32)],
+        constants: vec![("h", dims.h as u32), ("t", dims.t as u32)],
         workgroup: dims.h as u32,
     }
+}
+
+/// W_hh [2, 4H, H] as the kernels' vec4 table w4 [2, H, H, 4]: w4[d, k, j, q] is
+/// W_hh[d, q H + j, k] for the forward kernel (`rows_first`: j indexes gate rows) and
+/// W_hh[d, q H + k, j] for the backward one.
+fn gate_vectors(w_hh: CubeTensor, h: usize, rows_first: bool) -> CubeTensor {
+    let w = CubeBackend::float_reshape(w_hh, Shape::from(vec![2, 4, h, h]));
+    let axes: [usize; 4] = if rows_first { [0, 3, 2, 1] } else { [0, 2, 3, 1] };
+    into_contiguous(CubeBackend::float_permute(w, &axes))
 }
 
 fn grid(dims: &LstmDims) -> [u32; 3] {
@@ -37,10 +46,10 @@ impl LstmOps for CubeBackend {
     fn lstm_forward(xproj: CubeTensor, w_hh: CubeTensor) -> CubeTensor {
         let dims = LstmDims::of(&xproj.shape(), &w_hh.shape());
         let xproj = into_contiguous(xproj);
-        let w_t = into_contiguous(CubeBackend::float_swap_dims(w_hh, 1, 2));
+        let w4 = gate_vectors(w_hh, dims.h, true);
         let state = empty_like(&xproj, dims.state_shape());
         if dims.b * dims.t > 0 {
-            dispatch(kernel(Shader::LstmForward, &dims), grid(&dims), &[&xproj, &w_t, &state], None);
+            dispatch(kernel(Shader::LstmForward, &dims), grid(&dims), &[&xproj, &w4, &state], None);
         }
         state
     }
@@ -51,10 +60,11 @@ impl LstmOps for CubeBackend {
             t: state.shape()[1],
             h: w_hh.shape()[2],
         };
-        let (state, dh, w_hh) = (into_contiguous(state), into_contiguous(dh), into_contiguous(w_hh));
+        let (state, dh) = (into_contiguous(state), into_contiguous(dh));
+        let w4 = gate_vectors(w_hh, dims.h, false);
         let dgates = empty_like(&state, dims.gates_shape());
         if dims.b * dims.t > 0 {
-            dispatch(kernel(Shader::LstmBackward, &dims), grid(&dims), &[&state, &dh, &w_hh, &dgates], None);
+            dispatch(kernel(Shader::LstmBackward, &dims), grid(&dims), &[&state, &dh, &w4, &dgates], None);
         }
         dgates
     }
