@@ -227,7 +227,14 @@ pub fn train_steps(
         time_steps(compute, network, forward, input, warmup_steps, steps)?
     } else {
         let network = Network::new(&net, &train_device);
-        time_steps(compute, network, |m: &Network, x| m.forward(x), input, warmup_steps, steps)?
+        time_steps(
+            compute,
+            network,
+            |m: &Network, x| m.forward(x),
+            input,
+            warmup_steps,
+            steps,
+        )?
     };
     Ok(TrainBench {
         model: kind,

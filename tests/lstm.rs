@@ -29,7 +29,11 @@ fn assert_close(what: &str, got: &[f32], want: &[f32]) {
         let d = (a - b).abs();
         if d.is_nan() { f32::INFINITY } else { m.max(d) }
     });
-    assert!(err <= REL * scale, "{what}: max error {err:e} vs scale {scale:e} (rel {:e})", err / scale);
+    assert!(
+        err <= REL * scale,
+        "{what}: max error {err:e} vs scale {scale:e} (rel {:e})",
+        err / scale
+    );
 }
 
 /// Replaces every parameter of a module by its gradient (Burn's layout, for conversion).
@@ -74,7 +78,11 @@ fn parity_with_burn(device: &Device, b: usize, t: usize, i: usize, h: usize) {
     let out = fused.forward(x.clone());
     let grads = (out.clone() * r).sum().backward();
     assert_close(&format!("{shape}: output"), &host(out), &host(out_burn));
-    assert_close(&format!("{shape}: dx"), &host(x.grad(&grads).expect("x gradient")), &gx_burn);
+    assert_close(
+        &format!("{shape}: dx"),
+        &host(x.grad(&grads).expect("x gradient")),
+        &gx_burn,
+    );
     let want = fused_params(&burn_grads, None);
     for ((name, got), (_, want)) in fused_params(&fused, Some(&grads)).iter().zip(&want) {
         assert_close(&format!("{shape}: d{name}"), got, want);
@@ -111,7 +119,11 @@ fn wgpu_kernels_match_the_twin_at_the_real_shape() {
     let (b, t, h) = (64, 251, 128);
     let flex = Device::flex();
     let data = |shape: Vec<usize>, std: f64| {
-        host(Tensor::<1>::random([shape.iter().product::<usize>()], Distribution::Normal(0.0, std), &flex))
+        host(Tensor::<1>::random(
+            [shape.iter().product::<usize>()],
+            Distribution::Normal(0.0, std),
+            &flex,
+        ))
     };
     let xproj = TensorData::new(data(vec![b, t, 2, 4 * h], 1.0), [b, t, 2, 4 * h]);
     let w_hh = TensorData::new(data(vec![2, 4 * h, h], 0.1), [2, 4 * h, h]);
@@ -136,7 +148,12 @@ fn parity_with_torch(device: &Device) {
     let fx: serde_json::Value = serde_json::from_str(&text).expect("fixture is JSON");
     let n = |k: &str| fx[k].as_u64().expect("size") as usize;
     let v = |k: &str| -> Vec<f32> {
-        fx[k].as_array().expect("array").iter().map(|x| x.as_f64().expect("number") as f32).collect()
+        fx[k]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|x| x.as_f64().expect("number") as f32)
+            .collect()
     };
     let (b, t, i, h) = (n("b"), n("t"), n("i"), n("h"));
     let both = |name: &str| [v(&format!("{name}_l0")), v(&format!("{name}_l0_reverse"))].concat();
@@ -189,13 +206,17 @@ fn old_bilstm_checkpoints_load_converted() {
     let x = Tensor::<3>::random([2, 9, 6], Distribution::Normal(0.0, 1.0), &device);
     let want = host(old.forward(x.clone()));
     let loaded = load_network(&path, fresh(&device)).expect("converts");
-    let Network::BiLstm(net) = loaded else { panic!("a BiLSTM network") };
+    let Network::BiLstm(net) = loaded else {
+        panic!("a BiLSTM network")
+    };
     assert_close("converted logits", &host(net.forward(x)), &want);
     // A fused checkpoint round-trips too.
     let fused_path = dir.path().join("fused.bpk");
     save_module(&fused_path, &Network::BiLstm(net.clone())).expect("saves");
     let again = load_network(&fused_path, fresh(&device)).expect("loads");
-    let Network::BiLstm(again) = again else { panic!("a BiLSTM network") };
+    let Network::BiLstm(again) = again else {
+        panic!("a BiLSTM network")
+    };
     assert_eq!(fused_params(&again.lstm2, None), fused_params(&net.lstm2, None));
 }
 

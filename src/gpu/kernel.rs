@@ -126,14 +126,20 @@ pub trait WgslOps: Backend {
 
 /// A new contiguous f32 tensor of `shape` on `like`'s device (contents undefined).
 pub fn empty_like(like: &CubeTensor, shape: Shape) -> CubeTensor {
-    let handle = like.client.empty(shape.num_elements().max(1) * std::mem::size_of::<f32>());
+    let handle = like
+        .client
+        .empty(shape.num_elements().max(1) * std::mem::size_of::<f32>());
     CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), shape, handle, DType::F32)
 }
 
 /// Launches `kernel` over `grid` workgroups, binding `tensors` (contiguous) in order and then,
 /// if given, `params` as a u32 storage buffer.
 pub fn dispatch(kernel: Kernel, grid: [u32; 3], tensors: &[&CubeTensor], params: Option<&[u32]>) {
-    let client = tensors.first().expect("a kernel binds at least one tensor").client.clone();
+    let client = tensors
+        .first()
+        .expect("a kernel binds at least one tensor")
+        .client
+        .clone();
     let mut buffers: Vec<_> = tensors.iter().map(|t| t.handle.clone().binding()).collect();
     if let Some(params) = params {
         buffers.push(client.create_from_slice(bytemuck::cast_slice(params)).binding());

@@ -74,16 +74,16 @@ fn load_record(path: &Path) -> Result<ModuleRecord> {
 /// to the fused layout.
 pub fn load_network(path: &Path, network: Network) -> Result<Network> {
     let Network::BiLstm(net) = network else {
-        return network.try_load_record(load_record(path)?).map_err(|e| weights_err(path, e));
+        return network
+            .try_load_record(load_record(path)?)
+            .map_err(|e| weights_err(path, e));
     };
     let fused_err = match Network::BiLstm(net.clone()).try_load_record(load_record(path)?) {
         Ok(loaded) => return Ok(loaded),
         Err(e) => e,
     };
     match legacy_bilstm(&net).try_load_record(load_record(path)?) {
-        Ok(LegacyNetwork::BiLstm(old)) => Ok(Network::BiLstm(
-            old.into_fused().map_err(|e| weights_err(path, e))?,
-        )),
+        Ok(LegacyNetwork::BiLstm(old)) => Ok(Network::BiLstm(old.into_fused().map_err(|e| weights_err(path, e))?)),
         Err(_) => Err(weights_err(path, fused_err)),
     }
 }
@@ -100,7 +100,13 @@ fn legacy_bilstm(net: &BiLstmNet) -> LegacyNetwork {
     let [_, _, n_mels] = net.lstm1.weight_ih.dims();
     let [_, classes] = net.fc.weight.dims();
     let device = net.fc.weight.device();
-    LegacyNetwork::BiLstm(BurnBiLstmNet::new(n_mels, net.lstm1.hidden(), net.dropout.prob, classes, &device))
+    LegacyNetwork::BiLstm(BurnBiLstmNet::new(
+        n_mels,
+        net.lstm1.hidden(),
+        net.dropout.prob,
+        classes,
+        &device,
+    ))
 }
 
 /// Saves the optimizer state atomically.

@@ -7,11 +7,11 @@
 //! The raw kernels pass through untracked.
 
 use super::{LstmDims, LstmOps};
+use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::autodiff::Autodiff;
 use burn::backend::{AutodiffBackend, Backend, Shape, Slice, TensorMetadata, tensor::FloatTensor};
 
 /// h_prev [B, T, 2, H] of every step: h shifted one step along each direction's walk.
@@ -20,7 +20,12 @@ fn previous_hidden<B: Backend>(dims: &LstmDims, state: FloatTensor<B>) -> FloatT
     let hidden = |d: usize, steps: std::ops::Range<usize>| {
         B::float_slice(
             state.clone(),
-            &[Slice::from(0..b), Slice::from(steps), Slice::from(d..d + 1), Slice::from(0..h)],
+            &[
+                Slice::from(0..b),
+                Slice::from(steps),
+                Slice::from(d..d + 1),
+                Slice::from(0..h),
+            ],
         )
     };
     let zeros = || B::float_zeros(Shape::from(vec![b, 1, 1, h]), &state.device(), state.dtype().into());

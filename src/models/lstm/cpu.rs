@@ -101,7 +101,15 @@ fn cell_forward_on(avx2: bool, z: &[f32], c: &mut [f32], h_out: &mut [f32], st: 
 
 /// [`cell_backward`], in its AVX2 build when `avx2` (from [`has_avx2`]).
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
-fn cell_backward_on(avx2: bool, st: &[f32], c_prev: &[f32], dh: &[f32], dh_next: &[f32], dc: &mut [f32], dz: &mut [f32]) {
+fn cell_backward_on(
+    avx2: bool,
+    st: &[f32],
+    c_prev: &[f32],
+    dh: &[f32],
+    dh_next: &[f32],
+    dc: &mut [f32],
+    dz: &mut [f32],
+) {
     #[cfg(target_arch = "x86_64")]
     if avx2 {
         // SAFETY: `avx2` comes from has_avx2(): this CPU executes AVX2 instructions.
@@ -158,7 +166,12 @@ fn forward_direction(dims: &LstmDims, xproj: &[f32], w_hh: &[f32], d: usize, mut
         general_mat_mul(1.0, &h_prev, &wt, 1.0, &mut z);
         let zs = z.as_slice().expect("standard layout");
         let hs = h_prev.as_slice_mut().expect("standard layout");
-        for (row, ((zr, cr), hr)) in zs.chunks_exact(g).zip(c.chunks_exact_mut(h)).zip(hs.chunks_exact_mut(h)).enumerate() {
+        for (row, ((zr, cr), hr)) in zs
+            .chunks_exact(g)
+            .zip(c.chunks_exact_mut(h))
+            .zip(hs.chunks_exact_mut(h))
+            .enumerate()
+        {
             cell_forward_on(avx2, zr, cr, hr, rows[row * t_len + t]);
         }
     }
@@ -181,7 +194,13 @@ pub fn forward(dims: &LstmDims, xproj: &[f32], w_hh: &[f32]) -> Vec<f32> {
 #[inline(always)]
 fn cell_backward(st: &[f32], c_prev: &[f32], dh: &[f32], dh_next: &[f32], dc: &mut [f32], dz: &mut [f32]) {
     let h = dc.len();
-    let (c, i, f, g, o) = (&st[h..2 * h], &st[2 * h..3 * h], &st[3 * h..4 * h], &st[4 * h..5 * h], &st[5 * h..6 * h]);
+    let (c, i, f, g, o) = (
+        &st[h..2 * h],
+        &st[2 * h..3 * h],
+        &st[3 * h..4 * h],
+        &st[4 * h..5 * h],
+        &st[5 * h..6 * h],
+    );
     let (c_prev, dh, dh_next) = (&c_prev[..h], &dh[..h], &dh_next[..h]);
     let (dzi, rest) = dz.split_at_mut(h);
     let (dzf, rest) = rest.split_at_mut(h);
@@ -213,8 +232,17 @@ fn backward_direction(dims: &LstmDims, state: &[f32], dh: &[f32], w_hh: &[f32], 
         let t = time(dims, d, s);
         let dhn = dh_next.as_slice().expect("standard layout");
         let dzs = dz.as_slice_mut().expect("standard layout");
-        for (row, ((dzr, dcr), dhr)) in dzs.chunks_exact_mut(g).zip(dc.chunks_exact_mut(h)).zip(dhn.chunks_exact(h)).enumerate() {
-            let c_prev = if s > 0 { &state_row(row, time(dims, d, s - 1))[h..2 * h] } else { &zeros[..] };
+        for (row, ((dzr, dcr), dhr)) in dzs
+            .chunks_exact_mut(g)
+            .zip(dc.chunks_exact_mut(h))
+            .zip(dhn.chunks_exact(h))
+            .enumerate()
+        {
+            let c_prev = if s > 0 {
+                &state_row(row, time(dims, d, s - 1))[h..2 * h]
+            } else {
+                &zeros[..]
+            };
             let dho = &dh[((row * t_len + t) * 2 + d) * h..][..h];
             cell_backward_on(avx2, state_row(row, t), c_prev, dho, dhr, dcr, dzr);
             rows[row * t_len + t].copy_from_slice(dzr);

@@ -80,7 +80,11 @@ struct GateParams {
 
 /// A gate's input (x) or hidden (h) `Linear`.
 fn transform(gate: &GateController, input: bool) -> &Linear {
-    if input { &gate.input_transform } else { &gate.hidden_transform }
+    if input {
+        &gate.input_transform
+    } else {
+        &gate.hidden_transform
+    }
 }
 
 fn gates(lstm: &Lstm) -> Result<GateParams> {

@@ -103,12 +103,18 @@ pub trait LstmOps: Backend {
 /// Hidden states [B, T, 2, H] of a bidirectional LSTM layer, on whichever device the tensors
 /// live (gradients flow to both inputs under autodiff).
 pub fn bilstm(xproj: Tensor<4>, w_hh: Tensor<3>) -> Tensor<4> {
-    Tensor::from_dispatch(<Dispatch as LstmOps>::bilstm(xproj.into_dispatch(), w_hh.into_dispatch()))
+    Tensor::from_dispatch(<Dispatch as LstmOps>::bilstm(
+        xproj.into_dispatch(),
+        w_hh.into_dispatch(),
+    ))
 }
 
 /// The raw forward kernel (no autodiff): the state [B, T, 2, 6H]. For tests and benchmarks.
 pub fn forward_state(xproj: Tensor<4>, w_hh: Tensor<3>) -> Tensor<4> {
-    Tensor::from_dispatch(<Dispatch as LstmOps>::lstm_forward(xproj.into_dispatch(), w_hh.into_dispatch()))
+    Tensor::from_dispatch(<Dispatch as LstmOps>::lstm_forward(
+        xproj.into_dispatch(),
+        w_hh.into_dispatch(),
+    ))
 }
 
 /// The raw backward kernel (no autodiff): gate gradients [B, T, 2, 4H]. For tests.

@@ -49,7 +49,12 @@ impl LstmOps for CubeBackend {
         let w4 = gate_vectors(w_hh, dims.h, true);
         let state = empty_like(&xproj, dims.state_shape());
         if dims.b * dims.t > 0 {
-            dispatch(kernel(Shader::LstmForward, &dims), grid(&dims), &[&xproj, &w4, &state], None);
+            dispatch(
+                kernel(Shader::LstmForward, &dims),
+                grid(&dims),
+                &[&xproj, &w4, &state],
+                None,
+            );
         }
         state
     }
@@ -64,7 +69,12 @@ impl LstmOps for CubeBackend {
         let w4 = gate_vectors(w_hh, dims.h, false);
         let dgates = empty_like(&state, dims.gates_shape());
         if dims.b * dims.t > 0 {
-            dispatch(kernel(Shader::LstmBackward, &dims), grid(&dims), &[&state, &dh, &w4, &dgates], None);
+            dispatch(
+                kernel(Shader::LstmBackward, &dims),
+                grid(&dims),
+                &[&state, &dh, &w4, &dgates],
+                None,
+            );
         }
         dgates
     }
