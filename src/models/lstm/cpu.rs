@@ -69,9 +69,13 @@ fn split_directions(out: &mut [f32], width: usize) -> [Vec<&mut [f32]>; 2] {
 /// Whether the gate loops may run their AVX2 build (the crate targets baseline x86-64, SSE2).
 fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
-    return std::is_x86_feature_detected!("avx2");
+    {
+        std::is_x86_feature_detected!("avx2")
+    }
     #[cfg(not(target_arch = "x86_64"))]
-    return false;
+    {
+        false
+    }
 }
 
 /// [`cell_forward`] and [`cell_backward`] compiled for AVX2 (8 lanes instead of 4).
