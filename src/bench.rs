@@ -8,8 +8,9 @@ use crate::corpus::{Classes, Corpus};
 use crate::error::{Error, Result};
 use crate::features::{CpuFrontEnd, FeatureConfig, GpuFrontEnd, pad_batch};
 use crate::gpu::{Compute, DeviceInfo};
-use crate::models::{CNN_WIDTH, ModelKind, NetConfig, Network, augmented_dims, prepare_input};
+use crate::models::{BurnBiLstmNet, CNN_WIDTH, ModelKind, NetConfig, NetInput, Network, augmented_dims, prepare_input};
 use crate::train::{one_hot, soft_cross_entropy};
+use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor, TensorData};
 use rayon::prelude::*;
@@ -132,10 +133,32 @@ pub fn features(data: &[std::path::PathBuf], cfg: &FeatureConfig, gpu: Option<&C
     })
 }
 
+/// Which recurrent layer a BiLSTM benchmark trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LstmLayer {
+    /// emovox's fused layer (one recurrence launch per layer and pass).
+    Fused,
+    /// Burn 0.22's `BiLstm` (per-step, per-gate `Linear`s).
+    Burn,
+}
+
+impl LstmLayer {
+    pub fn name(self) -> &'static str {
+        match self {
+            LstmLayer::Fused => "fused",
+            LstmLayer::Burn => "burn",
+        }
+    }
+}
+
 /// `emovox bench train` on one device.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainBench {
     pub model: ModelKind,
+    /// The BiLSTM's recurrent layer (BiLSTM runs only).
+    #[serde(default)]
+    pub layer: Option<LstmLayer>,
     /// Whether training batches were augmented (warp, masks, mixup).
     pub augmented: bool,
     pub batch: usize,
@@ -152,9 +175,12 @@ pub struct TrainBench {
 
 /// Times full training steps (input preparation from resident log-mels, augmentation if
 /// given, forward, backward, Adam) of a network on synthetic log-mels [batch, 128, frames].
+/// `layer` picks the BiLSTM's recurrent layer (ignored for the other models).
+#[allow(clippy::too_many_arguments)]
 pub fn train_steps(
     compute: &Compute,
     kind: ModelKind,
+    layer: LstmLayer,
     batch: usize,
     frames: usize,
     warmup_steps: usize,
@@ -181,36 +207,39 @@ pub fn train_steps(
         band_std: vec![20.0; n_mels],
         pretrained: None,
     };
-    let mut network = Network::new(&net, &train_device);
-    let mut optimizer = AdamConfig::new().init();
     let features = Tensor::<3>::random([batch, n_mels, frames], Distribution::Uniform(-80.0, 0.0), &device);
     let labels: Vec<usize> = (0..batch).map(|i| i % 8).collect();
     let targets = one_hot(&labels, 8, &device);
     let (rows, cols) = augmented_dims(&net, n_mels, frames, net.image_size);
     let mut counter = 0;
-    let mut step = |network: Network| -> Result<Network> {
+    let input = || {
         counter += 1;
         let draws = augment.map(|a| a.draw(0, 0, counter, batch, rows, cols));
         let (input, targets) = prepare_input(&net, features.clone(), targets.clone(), net.image_size, draws.as_ref());
-        let loss = soft_cross_entropy(network.forward(input.autodiff()), targets.autodiff());
-        let grads = GradientsParams::from_grads(loss.backward(), &network);
-        let network = optimizer.step(1e-3, network, grads);
-        device.sync().map_err(|e| Error::Gpu(e.to_string()))?;
-        Ok(network)
+        (input.autodiff(), targets.autodiff())
     };
-    let started = Instant::now();
-    for _ in 0..warmup_steps {
-        network = step(network)?;
-    }
-    let warmup_seconds = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    for _ in 0..steps {
-        network = step(network)?;
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    drop(network);
+    let burn_layer = kind == ModelKind::Bilstm && layer == LstmLayer::Burn;
+    let (warmup_seconds, seconds) = if burn_layer {
+        let network = BurnBiLstmNet::new(n_mels, net.hidden, net.dropout, 8, &train_device);
+        let forward = |m: &BurnBiLstmNet, input: NetInput| match input {
+            NetInput::Sequence(x) => m.forward(x),
+            NetInput::Image(_) => unreachable!("prepare_input gives the BiLSTM a sequence"),
+        };
+        time_steps(compute, network, forward, input, warmup_steps, steps)?
+    } else {
+        let network = Network::new(&net, &train_device);
+        time_steps(
+            compute,
+            network,
+            |m: &Network, x| m.forward(x),
+            input,
+            warmup_steps,
+            steps,
+        )?
+    };
     Ok(TrainBench {
         model: kind,
+        layer: (kind == ModelKind::Bilstm).then_some(layer),
         augmented: augment.is_some(),
         batch,
         frames,
@@ -221,4 +250,35 @@ pub fn train_steps(
         ms_per_step: seconds * 1000.0 / steps.max(1) as f64,
         samples_per_second: (batch * steps) as f64 / seconds.max(1e-9),
     })
+}
+
+/// Runs `warmup` untimed then `steps` timed training steps (Adam, soft cross entropy, device
+/// synchronised after each); returns (warm-up seconds, timed seconds).
+fn time_steps<M: Module>(
+    compute: &Compute,
+    mut network: M,
+    forward: impl Fn(&M, NetInput) -> Tensor<2>,
+    mut input: impl FnMut() -> (NetInput, Tensor<2>),
+    warmup: usize,
+    steps: usize,
+) -> Result<(f64, f64)> {
+    let mut optimizer = AdamConfig::new().init();
+    let mut step = |network: M| -> Result<M> {
+        let (x, targets) = input();
+        let loss = soft_cross_entropy(forward(&network, x), targets);
+        let grads = GradientsParams::from_grads(loss.backward(), &network);
+        let network = optimizer.step(1e-3, network, grads);
+        compute.device.sync().map_err(|e| Error::Gpu(e.to_string()))?;
+        Ok(network)
+    };
+    let started = Instant::now();
+    for _ in 0..warmup {
+        network = step(network)?;
+    }
+    let warmup_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for _ in 0..steps {
+        network = step(network)?;
+    }
+    Ok((warmup_seconds, started.elapsed().as_secs_f64()))
 }

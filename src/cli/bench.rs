@@ -4,7 +4,7 @@ use super::{FeatureArgs, print_json};
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use emovox::augment::AugmentConfig;
-use emovox::bench;
+use emovox::bench::{self, LstmLayer};
 use emovox::features::FeatureConfig;
 use emovox::gpu::Compute;
 use emovox::models::ModelKind;
@@ -30,6 +30,23 @@ enum Paths {
     All,
     Cpu,
     Gpu,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Layers {
+    Both,
+    Fused,
+    Burn,
+}
+
+impl Layers {
+    fn list(self) -> Vec<LstmLayer> {
+        match self {
+            Layers::Both => vec![LstmLayer::Burn, LstmLayer::Fused],
+            Layers::Fused => vec![LstmLayer::Fused],
+            Layers::Burn => vec![LstmLayer::Burn],
+        }
+    }
 }
 
 #[derive(Args)]
@@ -71,6 +88,10 @@ pub struct TrainBenchArgs {
     /// the wgpu device even if it is a software one.
     #[arg(long, value_enum, default_value = "all")]
     devices: Paths,
+    /// BiLSTM only: which recurrent layers to time (default both, Burn's `BiLstm` and the fused
+    /// layer, side by side with their ratio).
+    #[arg(long, value_enum, default_value = "both")]
+    layers: Layers,
     /// Also time steps with the paper's augmentation (warp, brightness/contrast, mixup) plus
     /// two frequency and two time masks, and report the overhead.
     #[arg(long)]
@@ -169,19 +190,31 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
     } else {
         vec![None]
     };
+    let layers = if args.model == ModelKind::Bilstm {
+        args.layers.list()
+    } else {
+        vec![LstmLayer::Fused]
+    };
     let mut results = Vec::new();
     for compute in &devices {
-        for aug in &variants {
-            eprintln!("timing {} on {} ...", args.model.name(), compute.info.describe());
-            results.push(bench::train_steps(
-                compute,
-                args.model,
-                args.batch,
-                args.frames,
-                args.warmup,
-                args.steps,
-                *aug,
-            )?);
+        for &layer in &layers {
+            for aug in &variants {
+                let label = match args.model {
+                    ModelKind::Bilstm => format!("bilstm ({} layer)", layer.name()),
+                    kind => kind.name().to_string(),
+                };
+                eprintln!("timing {label} on {} ...", compute.info.describe());
+                results.push(bench::train_steps(
+                    compute,
+                    args.model,
+                    layer,
+                    args.batch,
+                    args.frames,
+                    args.warmup,
+                    args.steps,
+                    *aug,
+                )?);
+            }
         }
     }
     if args.json {
@@ -189,13 +222,14 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:<9} {:>9} {:>5} {:>10} {:>10} {:>9}  device",
-        "model", "augmented", "batch", "ms/step", "samples/s", "warm-up s"
+        "{:<9} {:>6} {:>9} {:>5} {:>10} {:>10} {:>9}  device",
+        "model", "layer", "augmented", "batch", "ms/step", "samples/s", "warm-up s"
     );
     for r in &results {
         println!(
-            "{:<9} {:>9} {:>5} {:>10.1} {:>10.1} {:>9.1}  {}",
+            "{:<9} {:>6} {:>9} {:>5} {:>10.1} {:>10.1} {:>9.1}  {}",
             r.model.name(),
+            r.layer.map_or("-", LstmLayer::name),
             if r.augmented { "yes" } else { "no" },
             r.batch,
             r.ms_per_step,
@@ -203,6 +237,19 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
             r.warmup_seconds,
             r.device.describe()
         );
+    }
+    for r in results.iter().filter(|r| r.layer == Some(LstmLayer::Fused)) {
+        let baseline = results.iter().find(|b| {
+            b.layer == Some(LstmLayer::Burn) && b.augmented == r.augmented && b.device.describe() == r.device.describe()
+        });
+        if let Some(b) = baseline {
+            println!(
+                "fused / Burn BiLstm throughput on {}{}: {:.1}x",
+                r.device.describe(),
+                if r.augmented { " (augmented)" } else { "" },
+                r.samples_per_second / b.samples_per_second
+            );
+        }
     }
     if args.augment {
         for pair in results.chunks(2) {
@@ -215,7 +262,10 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
             }
         }
     }
-    let plain: Vec<_> = results.iter().filter(|r| !r.augmented).collect();
+    let plain: Vec<_> = results
+        .iter()
+        .filter(|r| !r.augmented && r.layer != Some(LstmLayer::Burn))
+        .collect();
     if let [cpu, gpu] = plain.as_slice() {
         println!(
             "GPU / CPU throughput: {:.1}x",

@@ -1,11 +1,14 @@
 //! Runs the WGSL kernels of `shaders/` on a Burn tensor's own wgpu buffer.
 //!
-//! Every kernel has the same binding layout, declared once in `shaders/bindings.wgsl` and
+//! The front-end kernels share one binding layout, declared once in `shaders/bindings.wgsl` and
 //! prepended to each kernel: 0 = input tensor (read), 1 = output tensor (written), 2 = a small
 //! u32 parameter buffer (shape numbers, f32 tables as bits). So one
 //! backend extension, [`WgslOps::wgsl_launch`], serves all of them: it allocates the output
 //! on the input's device and dispatches the kernel with no host round trip. With fusion on,
 //! the launch is recorded lazily like any other Burn op.
+//!
+//! Kernels with more tensors (the fused LSTM) declare their own bindings and go through the
+//! same [`dispatch`]: N tensors bound in order, then an optional parameter buffer.
 
 use burn::backend::wgpu::{CubeBackend, CubeTensor, KernelSource, SourceKernel, SourceTemplate, into_contiguous};
 use burn::backend::{Backend, Dispatch, backend_extension, tensor::FloatTensor};
@@ -27,15 +30,23 @@ pub enum Shader {
     Warp,
     Mask,
     Mixup,
+    /// The fused BiLSTM recurrence (own bindings).
+    LstmForward,
+    /// Its back-propagation through time (own bindings).
+    LstmBackward,
 }
 
-/// Every kernel's source starts with the shared binding layout.
+/// A front-end kernel's source starts with the shared binding layout; `own` kernels declare
+/// theirs.
 macro_rules! kernel_source {
     ($file:literal) => {
         concat!(
             include_str!("../../shaders/bindings.wgsl"),
             include_str!(concat!("../../shaders/", $file))
         )
+    };
+    (own $file:literal) => {
+        include_str!(concat!("../../shaders/", $file))
     };
 }
 
@@ -49,6 +60,8 @@ impl Shader {
             Shader::Warp => kernel_source!("warp.wgsl"),
             Shader::Mask => kernel_source!("mask.wgsl"),
             Shader::Mixup => kernel_source!("mixup.wgsl"),
+            Shader::LstmForward => kernel_source!(own "lstm_forward.wgsl"),
+            Shader::LstmBackward => kernel_source!(own "lstm_backward.wgsl"),
         }
     }
 }
@@ -75,21 +88,24 @@ pub fn f32_bits(values: &[f32]) -> impl Iterator<Item = u32> + '_ {
     values.iter().map(|v| v.to_bits())
 }
 
-struct WgslSource {
-    shader: Shader,
-    constants: Vec<(&'static str, u32)>,
+/// A compiled kernel: shader, template constants and invocations per workgroup (`{{ wg }}`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Kernel {
+    pub shader: Shader,
+    pub constants: Vec<(&'static str, u32)>,
+    pub workgroup: u32,
 }
 
-impl KernelSource for WgslSource {
+impl KernelSource for Kernel {
     fn source(&self) -> SourceTemplate {
         self.constants.iter().fold(
-            SourceTemplate::new(self.shader.source()).register("wg", WORKGROUP.to_string()),
+            SourceTemplate::new(self.shader.source()).register("wg", self.workgroup.to_string()),
             |t, (name, value)| t.register(*name, value.to_string()),
         )
     }
 
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info((self.shader, self.constants.clone()))
+        KernelId::new::<Self>().info(self.clone())
     }
 
     fn lang(&self) -> &'static str {
@@ -108,37 +124,45 @@ pub trait WgslOps: Backend {
     fn wgsl_launch(input: FloatTensor<Self>, launch: Launch) -> FloatTensor<Self>;
 }
 
+/// A new contiguous f32 tensor of `shape` on `like`'s device (contents undefined).
+pub fn empty_like(like: &CubeTensor, shape: Shape) -> CubeTensor {
+    let handle = like
+        .client
+        .empty(shape.num_elements().max(1) * std::mem::size_of::<f32>());
+    CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), shape, handle, DType::F32)
+}
+
+/// Launches `kernel` over `grid` workgroups, binding `tensors` (contiguous) in order and then,
+/// if given, `params` as a u32 storage buffer.
+pub fn dispatch(kernel: Kernel, grid: [u32; 3], tensors: &[&CubeTensor], params: Option<&[u32]>) {
+    let client = tensors
+        .first()
+        .expect("a kernel binds at least one tensor")
+        .client
+        .clone();
+    let mut buffers: Vec<_> = tensors.iter().map(|t| t.handle.clone().binding()).collect();
+    if let Some(params) = params {
+        buffers.push(client.create_from_slice(bytemuck::cast_slice(params)).binding());
+    }
+    let cube_dim = CubeDim::new_1d(kernel.workgroup);
+    let [x, y, z] = grid;
+    client.launch(
+        Box::new(SourceKernel::new(kernel, cube_dim)),
+        CubeCount::Static(x, y, z),
+        KernelArguments::new().with_buffers(buffers),
+    );
+}
+
 impl WgslOps for CubeBackend {
     fn wgsl_launch(input: FloatTensor<Self>, launch: Launch) -> FloatTensor<Self> {
         let input = into_contiguous(input);
-        let client = input.client.clone();
-        let numel: usize = launch.out_shape.iter().product();
-        let handle = client.empty(numel.max(1) * std::mem::size_of::<f32>());
-        let output = CubeTensor::new_contiguous(
-            client.clone(),
-            input.device.clone(),
-            Shape::from(launch.out_shape.clone()),
-            handle,
-            DType::F32,
-        );
-        let params = client.create_from_slice(bytemuck::cast_slice(&launch.params));
-        let kernel = SourceKernel::new(
-            WgslSource {
-                shader: launch.shader,
-                constants: launch.constants.clone(),
-            },
-            CubeDim::new_1d(WORKGROUP),
-        );
-        let [x, y, z] = launch.grid;
-        client.launch(
-            Box::new(kernel),
-            CubeCount::Static(x, y, z),
-            KernelArguments::new().with_buffers(vec![
-                input.handle.clone().binding(),
-                output.handle.clone().binding(),
-                params.binding(),
-            ]),
-        );
+        let output = empty_like(&input, Shape::from(launch.out_shape.clone()));
+        let kernel = Kernel {
+            shader: launch.shader,
+            constants: launch.constants,
+            workgroup: WORKGROUP,
+        };
+        dispatch(kernel, launch.grid, &[&input, &output], Some(&launch.params));
         output
     }
 }

@@ -4,6 +4,7 @@
 pub mod bilstm;
 pub mod cnn;
 pub mod import;
+pub mod lstm;
 pub mod mobilenet;
 pub mod resnet;
 pub mod svm;
@@ -16,7 +17,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-pub use bilstm::BiLstmNet;
+pub use bilstm::{BiLstmNet, BurnBiLstmNet};
 pub use cnn::Cnn;
 pub use import::MN04_WIDTH;
 pub use mobilenet::{MobileNet, TRAIN_BN_MOMENTUM};

@@ -2,7 +2,7 @@
 //! so a run killed at any moment leaves either the previous checkpoint or the new one.
 
 use crate::error::{Error, Result};
-use crate::models::Network;
+use crate::models::{BiLstmNet, BurnBiLstmNet, Network};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::store::{BurnpackStore, DTypePolicy, HalfPrecisionAdapter, ModuleRecord, ModuleSnapshot};
@@ -63,12 +63,50 @@ pub fn save_module_half<M: Module>(path: &Path, module: &M) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-/// Loads network weights into a network of the same shape, cast to its float type.
-pub fn load_network(path: &Path, network: Network) -> Result<Network> {
-    let record = ModuleRecord::load(path)
+fn load_record(path: &Path) -> Result<ModuleRecord> {
+    Ok(ModuleRecord::load(path)
         .map_err(|e| weights_err(path, e))?
-        .with_dtype_policy(DTypePolicy::CastToModule);
-    network.try_load_record(record).map_err(|e| weights_err(path, e))
+        .with_dtype_policy(DTypePolicy::CastToModule))
+}
+
+/// Loads network weights into a network of the same shape, cast to its float type. A BiLSTM
+/// checkpoint written before the fused layer (Burn's `BiLstm`, per-gate `Linear`s) is converted
+/// to the fused layout.
+pub fn load_network(path: &Path, network: Network) -> Result<Network> {
+    let Network::BiLstm(net) = network else {
+        return network
+            .try_load_record(load_record(path)?)
+            .map_err(|e| weights_err(path, e));
+    };
+    let fused_err = match Network::BiLstm(net.clone()).try_load_record(load_record(path)?) {
+        Ok(loaded) => return Ok(loaded),
+        Err(e) => e,
+    };
+    match legacy_bilstm(&net).try_load_record(load_record(path)?) {
+        Ok(LegacyNetwork::BiLstm(old)) => Ok(Network::BiLstm(old.into_fused().map_err(|e| weights_err(path, e))?)),
+        Err(_) => Err(weights_err(path, fused_err)),
+    }
+}
+
+/// How checkpoints written before the fused BiLSTM named their network: [`Network`]'s BiLstm
+/// variant held Burn's `BiLstm` layers.
+#[derive(Module, Debug)]
+pub enum LegacyNetwork {
+    BiLstm(BurnBiLstmNet),
+}
+
+/// The pre-fused network of the same shape as `net`, on its device.
+fn legacy_bilstm(net: &BiLstmNet) -> LegacyNetwork {
+    let [_, _, n_mels] = net.lstm1.weight_ih.dims();
+    let [_, classes] = net.fc.weight.dims();
+    let device = net.fc.weight.device();
+    LegacyNetwork::BiLstm(BurnBiLstmNet::new(
+        n_mels,
+        net.lstm1.hidden(),
+        net.dropout.prob,
+        classes,
+        &device,
+    ))
 }
 
 /// Saves the optimizer state atomically.
