@@ -172,7 +172,7 @@ pub fn band_limit(x: &[f32], rate: u32, low_hz: f32, high_hz: f32) -> Vec<f32> {
     }
     // The DC and Nyquist bins of a real signal must be real.
     spectrum[0].im = 0.0;
-    if n % 2 == 0
+    if n.is_multiple_of(2)
         && let Some(last) = spectrum.last_mut()
     {
         last.im = 0.0;
