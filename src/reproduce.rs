@@ -222,7 +222,10 @@ pub fn markdown(rc: &ReproduceConfig, rows: &[RowResult], clips: usize) -> Strin
         }
         let (ra, rf) = fmt_summary(&r.random);
         let (sa, sf) = fmt_summary(&r.speaker);
-        let (ca, cf) = r.corpus.as_ref().map_or(("-".into(), "-".into()), |_| fmt_summary(&r.corpus));
+        let (ca, cf) = r
+            .corpus
+            .as_ref()
+            .map_or(("-".into(), "-".into()), |_| fmt_summary(&r.corpus));
         let device = r
             .random
             .as_ref()

@@ -105,6 +105,7 @@ fn three_made_up_classes_train_and_predict() {
     let config: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("runs/mine/config.json")).unwrap()).unwrap();
     assert_eq!(config["classes"], serde_json::json!(order));
+    assert_eq!(config["corpora"], serde_json::json!(["folder"]));
 
     let probe = write(
         dir.path(),

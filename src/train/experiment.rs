@@ -70,6 +70,9 @@ pub struct ExperimentConfig {
     /// (runs saved before class lists existed read as the eight RAVDESS emotions).
     #[serde(default = "Classes::emotions")]
     pub classes: Classes,
+    /// The corpora found in `data` (naming conventions detected per folder), resolved by [`run`].
+    #[serde(default)]
+    pub corpora: Vec<String>,
     pub model: ModelKind,
     pub protocol: Protocol,
     /// Seeds; each is one repeat (per fold for the speaker protocol).
@@ -98,6 +101,7 @@ impl ExperimentConfig {
             data,
             labels: LabelSpec::default(),
             classes: Classes::emotions(),
+            corpora: Vec::new(),
             model,
             protocol,
             seeds: vec![0],
@@ -244,7 +248,11 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (mut corpus, classes) = labelled_corpus(&cfg.data, &cfg.labels)?;
     eprintln!("{} classes: {}", classes.len(), classes.names().join(", "));
-    let cfg = &ExperimentConfig { classes, ..cfg.clone() };
+    let cfg = &ExperimentConfig {
+        classes,
+        corpora: corpus.summary().by_corpus.into_keys().collect(),
+        ..cfg.clone()
+    };
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let config_path = out.join("config.json");
     if resume && config_path.exists() {
