@@ -1,6 +1,7 @@
 // lstm_backward.wgsl: back-propagation through time of one bidirectional LSTM layer in one
 // launch: the gate pre-activation gradients of every step and both directions. Own binding
-// layout (not bindings.wgsl): the launcher binds the tensors in this order.
+// layout (not bindings.wgsl): the launcher binds the tensors in this order. H, T, G and
+// tanh_stable come from lstm_common.wgsl, prepended by the launcher.
 //
 // Grid: (batch, 2, 1); one workgroup per (batch row b, direction d), {{ wg }} = H invocations,
 // one per hidden unit j. Each walks its direction's steps in reverse; the step's 4H gate
@@ -22,16 +23,7 @@
 @group(0) @binding(2) var<storage, read_write> w4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dgates: array<f32>;
 
-const H: u32 = {{ h }}u;
-const T: u32 = {{ t }}u;
-const G: u32 = 4u * H;
-
 var<workgroup> dz: array<vec4<f32>, {{ h }}>;
-
-fn tanh_stable(x: f32) -> f32 {
-    let e = exp(-2.0 * abs(x));
-    return sign(x) * (1.0 - e) / (1.0 + e);
-}
 
 @compute @workgroup_size({{ wg }})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

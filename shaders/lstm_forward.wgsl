@@ -1,6 +1,7 @@
 // lstm_forward.wgsl: the whole forward recurrence of one bidirectional LSTM layer in one launch
 // (time loop inside the kernel, both directions in the same grid). Own binding layout (not
-// bindings.wgsl): the launcher binds the tensors in this order.
+// bindings.wgsl): the launcher binds the tensors in this order. H, T, G and
+// tanh_stable come from lstm_common.wgsl, prepended by the launcher.
 //
 // Grid: (batch, 2, 1); one workgroup per (batch row b, direction d), {{ wg }} = H invocations,
 // one per hidden unit j. h of the previous step lives in workgroup memory, c in a register.
@@ -18,20 +19,10 @@
 @group(0) @binding(1) var<storage, read_write> w4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;
 
-const H: u32 = {{ h }}u;
-const T: u32 = {{ t }}u;
-const G: u32 = 4u * H;
-
 var<workgroup> h_prev: array<f32, {{ h }}>;
 
 fn sigmoid(x: f32) -> f32 {
     return 1.0 / (1.0 + exp(-x));
-}
-
-// tanh without exp overflow for large |x|.
-fn tanh_stable(x: f32) -> f32 {
-    let e = exp(-2.0 * abs(x));
-    return sign(x) * (1.0 - e) / (1.0 + e);
 }
 
 @compute @workgroup_size({{ wg }})

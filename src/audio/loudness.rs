@@ -9,10 +9,14 @@ pub const GATE_DB: f32 = 30.0;
 /// Audio whose loudest frame is below this (dBFS) is digital silence: no level.
 pub const DIGITAL_SILENCE_DB: f32 = -100.0;
 
+/// Samples per 50 ms analysis frame.
+pub fn frame_len(rate: u32) -> usize {
+    ((rate as f32 * FRAME_S) as usize).max(1)
+}
+
 /// Mean power of each 50 ms frame.
 pub fn frame_powers(x: &[f32], rate: u32) -> Vec<f32> {
-    let frame = ((rate as f32 * FRAME_S) as usize).max(1);
-    x.chunks(frame)
+    x.chunks(frame_len(rate))
         .map(|c| c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32)
         .collect()
 }

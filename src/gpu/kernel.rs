@@ -36,8 +36,8 @@ pub enum Shader {
     LstmBackward,
 }
 
-/// A front-end kernel's source starts with the shared binding layout; `own` kernels declare
-/// theirs.
+/// A front-end kernel's source starts with the shared binding layout; the LSTM kernels declare
+/// their own bindings and start with their shared constants and math (`lstm_common.wgsl`).
 macro_rules! kernel_source {
     ($file:literal) => {
         concat!(
@@ -45,8 +45,11 @@ macro_rules! kernel_source {
             include_str!(concat!("../../shaders/", $file))
         )
     };
-    (own $file:literal) => {
-        include_str!(concat!("../../shaders/", $file))
+    (lstm $file:literal) => {
+        concat!(
+            include_str!("../../shaders/lstm_common.wgsl"),
+            include_str!(concat!("../../shaders/", $file))
+        )
     };
 }
 
@@ -60,8 +63,8 @@ impl Shader {
             Shader::Warp => kernel_source!("warp.wgsl"),
             Shader::Mask => kernel_source!("mask.wgsl"),
             Shader::Mixup => kernel_source!("mixup.wgsl"),
-            Shader::LstmForward => kernel_source!(own "lstm_forward.wgsl"),
-            Shader::LstmBackward => kernel_source!(own "lstm_backward.wgsl"),
+            Shader::LstmForward => kernel_source!(lstm "lstm_forward.wgsl"),
+            Shader::LstmBackward => kernel_source!(lstm "lstm_backward.wgsl"),
         }
     }
 }

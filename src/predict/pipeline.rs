@@ -12,7 +12,7 @@
 use super::consumer::Consumer;
 use super::source::Input;
 use super::{FileResult, PredictOptions, Prediction, Predictor, Window};
-use crate::audio::loudness::frame_powers;
+use crate::audio::loudness::{frame_len, frame_powers};
 use crate::audio::{StreamResampler, Windower, non_silent_range, normalize_loudness, resample};
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -100,9 +100,8 @@ impl Plan {
         if here < floor {
             return Job::Known(Prediction::labelled("silence"));
         }
-        let frame = (self.rate as usize / 20).max(1);
         let voiced: usize = x
-            .chunks(frame)
+            .chunks(frame_len(self.rate))
             .zip(&powers)
             .filter(|(_, p)| **p >= floor)
             .map(|(c, _)| c.len())
