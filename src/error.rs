@@ -29,6 +29,9 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(String),
     /// The GPU device or a kernel launch failed.
+    #[error("server: {0}")]
+    Serve(String),
+
     #[error("GPU: {0}")]
     Gpu(String),
     /// Model weights could not be read, written or mapped.

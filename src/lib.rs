@@ -2,7 +2,8 @@
 //!
 //! Data flow, one module each: [`audio`] (decode, resample) -> [`corpus`] (labels, splits)
 //! -> [`features`] (log-mel / MFCC: WGSL kernels or CPU reference) -> models and training
-//! (Burn, on the same wgpu device or the flex CPU backend) -> evaluation and reports.
+//! (Burn, on the same wgpu device or the flex CPU backend) -> evaluation, prediction, the
+//! HTTP server ([`serve`]) and reports.
 
 pub mod audio;
 pub mod augment;
@@ -19,6 +20,7 @@ pub mod predict;
 pub mod progress;
 pub mod reproduce;
 pub mod rng;
+pub mod serve;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -13,14 +13,6 @@ fn predictor() -> Predictor {
     Predictor::load(&default_model_dir(), Compute::cpu()).expect("the shipped model in weights/default")
 }
 
-/// A voiced-speech-like signal: a 150 Hz pulse train through two formant-ish resonances.
-fn voiced(seconds: f32, rate: u32) -> Vec<f32> {
-    let a = sine(150.0, 0.3, rate, seconds);
-    let b = sine(700.0, 0.15, rate, seconds);
-    let c = sine(1200.0, 0.08, rate, seconds);
-    a.iter().zip(&b).zip(&c).map(|((x, y), z)| x + y + z).collect()
-}
-
 fn corpus_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let wav = |x: &[f32]| wav_bytes(x, 1, 16_000, WavFormat::Int(16));

@@ -51,6 +51,16 @@ impl Decoder {
         Decoder::new(name, Box::new(ReadOnlySource::new(reader)), None, true)
     }
 
+    /// Decodes audio held in memory (an upload); `name` labels errors. Like a file, it must
+    /// hold every sample its header declares.
+    pub fn from_bytes(name: &Path, bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Result<Decoder> {
+        if bytes.as_ref().is_empty() {
+            return Err(Error::Empty { path: name.into() });
+        }
+        let extension = name.extension().and_then(|e| e.to_str()).map(str::to_owned);
+        Decoder::new(name, Box::new(std::io::Cursor::new(bytes)), extension.as_deref(), false)
+    }
+
     fn new(path: &Path, source: Box<dyn MediaSource>, extension: Option<&str>, is_stream: bool) -> Result<Decoder> {
         let unsupported = |reason: String| Error::Unsupported {
             path: path.into(),

@@ -1,4 +1,4 @@
-//! `emovox bench features` and `emovox bench train`.
+//! `emovox bench features`, `emovox bench train` and `emovox bench serve` (in `serve.rs`).
 
 use super::{FeatureArgs, print_json};
 use anyhow::Result;
@@ -22,6 +22,8 @@ pub enum BenchCommand {
     Features(FeatureBenchArgs),
     /// Training-step throughput of a network on each device.
     Train(TrainBenchArgs),
+    /// Load test of `emovox serve` on loopback: throughput, latency percentiles, server memory.
+    Serve(super::serve::ServeBenchArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -105,6 +107,7 @@ pub fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Features(a) => features(a),
         BenchCommand::Train(a) => train(a),
+        BenchCommand::Serve(a) => super::serve::bench(a),
     }
 }
 

@@ -8,6 +8,7 @@ mod features;
 mod info;
 mod predict;
 mod reproduce;
+mod serve;
 mod train;
 mod weights;
 
@@ -47,7 +48,9 @@ enum Command {
     Reproduce(reproduce::ReproduceArgs),
     /// Convert a PyTorch state dict (torchvision ResNet34) to Burn weights, checking every tensor.
     ImportWeights(weights::ImportArgs),
-    /// Benchmarks: front-end and training throughput per device.
+    /// Serve the model: HTTP API (POST /v1/predict, WebSocket /v1/stream) and a web page.
+    Serve(serve::ServeArgs),
+    /// Benchmarks: front-end and training throughput per device, server load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
 }
@@ -105,6 +108,7 @@ pub fn run() -> Result<ExitCode> {
         Command::ExportModel(a) => predict::export(a),
         Command::Train(a) => train::run_train(*a),
         Command::Eval(a) => eval::run_eval(a),
+        Command::Serve(a) => serve::serve(a),
         Command::Bench(c) => bench::run(c),
         Command::ImportWeights(a) => weights::run(a),
         Command::Reproduce(a) => reproduce::run(a),

@@ -5,7 +5,7 @@
 
 use super::pipeline::{Event, Job, Sink};
 use super::source::Input;
-use super::{FileResult, PredictOptions, Prediction, Predictor, Window};
+use super::{Classifier, FileResult, PredictOptions, Prediction, Window};
 use crate::corpus::Classes;
 use crate::error::Result;
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -48,7 +48,7 @@ fn summarise(windows: &[Window], classes: &Classes) -> Prediction {
 }
 
 pub(super) struct Consumer<'a> {
-    predictor: &'a Predictor,
+    predictor: &'a dyn Classifier,
     options: &'a PredictOptions,
     inputs: &'a [Input],
     trackers: Vec<Tracker>,
@@ -59,7 +59,7 @@ pub(super) struct Consumer<'a> {
 
 impl<'a> Consumer<'a> {
     pub(super) fn new(
-        predictor: &'a Predictor,
+        predictor: &'a dyn Classifier,
         options: &'a PredictOptions,
         inputs: &'a [Input],
         timeline: bool,

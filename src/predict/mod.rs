@@ -6,12 +6,14 @@
 
 mod consumer;
 pub mod inputs;
+mod results;
 pub mod pipeline;
 pub mod source;
 
 pub use inputs::{Shard, expand_inputs, read_file_list};
 pub use pipeline::{Sink, predict_clips, predict_inputs};
-pub use source::{Input, RawEncoding, RawFormat};
+pub use results::{ClassProbabilities, FileResult, Prediction, Window};
+pub use source::{ChunkSource, HandOver, Input, RawEncoding, RawFormat, RawPcm};
 
 use crate::audio::{ClipConfig, fit_length};
 use crate::corpus::Classes;
@@ -23,7 +25,6 @@ use crate::train::checkpoint::{load_network, read_json};
 use crate::train::experiment::{ExperimentConfig, ExperimentResult};
 use crate::train::one_hot;
 use burn::module::Module;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::path::{Path, PathBuf};
 
 /// The model that ships in `weights/default` (relative to the working directory, else to the
@@ -49,6 +50,37 @@ pub struct Predictor {
 
 /// Class probabilities in class order.
 pub type Probabilities = Vec<f32>;
+
+/// What the prediction pipeline needs of a model: its classes, its clip format, and the class
+/// probabilities of prepared clips. A [`Predictor`] classifies in the calling thread; the
+/// server hands clips to a queue that batches many clients' clips on the device.
+pub trait Classifier {
+    /// Output classes, in order.
+    fn classes(&self) -> &Classes;
+    /// Sample rate, clip length, trimming and level normalisation of model inputs.
+    fn clip(&self) -> &ClipConfig;
+    /// Class probabilities of clips at the pipeline rate (any length), `batch` at a time.
+    fn classify_refs(&self, clips: &[&[f32]], batch: usize) -> Result<Vec<Probabilities>>;
+    /// Samples per model input clip.
+    fn clip_samples(&self) -> usize {
+        let clip = self.clip();
+        clip.num_samples().unwrap_or(clip.sample_rate as usize * 4)
+    }
+}
+
+impl Classifier for Predictor {
+    fn classes(&self) -> &Classes {
+        Predictor::classes(self)
+    }
+
+    fn clip(&self) -> &ClipConfig {
+        &self.clip
+    }
+
+    fn classify_refs(&self, clips: &[&[f32]], batch: usize) -> Result<Vec<Probabilities>> {
+        Predictor::classify_refs(self, clips, batch)
+    }
+}
 
 impl Predictor {
     /// Loads a model directory, or a run directory's first repeat.
@@ -129,7 +161,7 @@ impl Predictor {
 
     /// Samples per model input clip.
     pub fn clip_samples(&self) -> usize {
-        self.clip.num_samples().unwrap_or(self.clip.sample_rate as usize * 4)
+        Classifier::clip_samples(self)
     }
 
     /// Class probabilities of prepared clips (pipeline rate, any length: fitted to the model's
@@ -165,117 +197,6 @@ impl Predictor {
         }
         Ok(out)
     }
-}
-
-/// Every class's probability by class name, in the model's class order. JSON writes it as an
-/// object (`{"angry": 0.85, ...}`) with the keys in that order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ClassProbabilities(pub Vec<(String, f32)>);
-
-impl ClassProbabilities {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &(String, f32)> {
-        self.0.iter()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-}
-
-impl Serialize for ClassProbabilities {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
-    }
-}
-
-impl<'de> Deserialize<'de> for ClassProbabilities {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct InOrder;
-        impl<'de> serde::de::Visitor<'de> for InOrder {
-            type Value = ClassProbabilities;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object of class probabilities")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
-                let mut pairs = Vec::new();
-                while let Some(pair) = map.next_entry()? {
-                    pairs.push(pair);
-                }
-                Ok(ClassProbabilities(pairs))
-            }
-        }
-        deserializer.deserialize_map(InOrder)
-    }
-}
-
-/// Label and probabilities of one prediction; `label` is `silence` for silent audio and
-/// `too short` for less than a quarter second of voiced audio (no probabilities then).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Prediction {
-    pub label: String,
-    /// Probability of the predicted label (0 without a classification).
-    pub confidence: f32,
-    /// Every class's probability (empty without a classification).
-    pub probabilities: ClassProbabilities,
-}
-
-impl Prediction {
-    /// A verdict without a classification (`silence`, `too short`).
-    pub fn labelled(label: &str) -> Prediction {
-        Prediction {
-            label: label.into(),
-            confidence: 0.0,
-            probabilities: ClassProbabilities::default(),
-        }
-    }
-
-    /// The most probable class.
-    pub fn from_probabilities(p: &[f32], classes: &Classes) -> Prediction {
-        let best = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
-        Prediction {
-            label: classes.name(best).unwrap_or("?").to_string(),
-            confidence: p[best],
-            probabilities: ClassProbabilities(
-                classes
-                    .names()
-                    .iter()
-                    .zip(p)
-                    .map(|(name, &v)| (name.to_string(), v))
-                    .collect(),
-            ),
-        }
-    }
-}
-
-/// One window of a timeline, in seconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Window {
-    pub start: f64,
-    pub end: f64,
-    #[serde(flatten)]
-    pub prediction: Prediction,
-}
-
-/// The outcome for one input file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FileResult {
-    pub path: PathBuf,
-    pub duration: Option<f64>,
-    /// The file's prediction: the whole file, or the duration-weighted mean of its classified
-    /// windows (absent on error).
-    pub prediction: Option<Prediction>,
-    /// Timeline windows (timeline mode, when the options keep them).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub windows: Vec<Window>,
-    /// Peak of every 1/20 s of the waveform at the model rate (kept with the windows, for
-    /// timeline figures).
-    #[serde(skip)]
-    pub envelope: Vec<f32>,
-    pub error: Option<String>,
 }
 
 /// How to predict.
@@ -331,6 +252,16 @@ pub fn predict_files(predictor: &Predictor, files: &[PathBuf], options: &Predict
     let mut sink = Collect(Vec::with_capacity(files.len()));
     predict_inputs(predictor, &inputs, options, &mut sink)?;
     Ok(sink.0)
+}
+
+/// Predicts one input and returns its result (an unreadable input gives a result with its
+/// error, not an `Err`).
+pub fn predict_input(classifier: &dyn Classifier, input: Input, options: &PredictOptions) -> Result<FileResult> {
+    let mut sink = Collect(Vec::with_capacity(1));
+    predict_inputs(classifier, &[input], options, &mut sink)?;
+    sink.0
+        .pop()
+        .ok_or_else(|| Error::Data("the prediction pipeline gave no result".into()))
 }
 
 /// Copies a trained run's first repeat into a self-contained model directory

@@ -11,7 +11,7 @@
 
 use super::consumer::Consumer;
 use super::source::Input;
-use super::{FileResult, PredictOptions, Prediction, Predictor, Window};
+use super::{Classifier, FileResult, PredictOptions, Prediction, Window};
 use crate::audio::loudness::{frame_len, frame_powers};
 use crate::audio::{StreamResampler, Windower, non_silent_range, normalize_loudness, resample};
 use crate::error::{Error, Result};
@@ -73,14 +73,15 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(predictor: &Predictor, options: &PredictOptions) -> Plan {
-        let rate = predictor.clip.sample_rate;
+    fn new(predictor: &dyn Classifier, options: &PredictOptions) -> Plan {
+        let clip = predictor.clip();
+        let rate = clip.sample_rate;
         let to_samples = |s: f64| ((s * rate as f64).round() as usize).max(1);
         Plan {
             rate,
             clip_samples: predictor.clip_samples(),
-            trim_db: predictor.clip.trim_db,
-            loudness_db: predictor.clip.loudness_db,
+            trim_db: clip.trim_db,
+            loudness_db: clip.loudness_db,
             window: options.window.map(|(w, h)| (to_samples(w), to_samples(h))),
             silence_db: options.silence_db,
             relative_db: options.relative_silence_db,
@@ -172,7 +173,7 @@ fn produce(index: usize, input: &Input, plan: &Plan, tx: &SyncSender<Event>) -> 
         .map_err(|_| stopped())
     };
     let mut head = Vec::new();
-    if plan.window.is_none() && !matches!(input, Input::Stdin(_)) {
+    if plan.window.is_none() && !input.is_live() {
         let limit = (WHOLE_FILE_LIMIT_S * native as f64) as usize;
         while head.len() <= limit {
             match source.next_chunk()? {
@@ -218,7 +219,7 @@ fn produce(index: usize, input: &Input, plan: &Plan, tx: &SyncSender<Event>) -> 
 /// Predicts every input, streaming results into `sink` in input order. Unreadable inputs get
 /// an error result and the rest continue.
 pub fn predict_inputs(
-    predictor: &Predictor,
+    predictor: &dyn Classifier,
     inputs: &[Input],
     options: &PredictOptions,
     sink: &mut dyn Sink,
@@ -263,7 +264,11 @@ pub fn predict_inputs(
 
 /// Whole-clip predictions of in-memory clips at the model's sample rate, exactly as `predict`
 /// makes them for short files (silence and too-short verdicts, level normalisation, trimming).
-pub fn predict_clips(predictor: &Predictor, clips: &[Vec<f32>], options: &PredictOptions) -> Result<Vec<Prediction>> {
+pub fn predict_clips(
+    predictor: &dyn Classifier,
+    clips: &[Vec<f32>],
+    options: &PredictOptions,
+) -> Result<Vec<Prediction>> {
     let plan = Plan::new(predictor, options);
     let jobs: Vec<Job> = clips.iter().map(|x| plan.judge(x, true, &mut 0.0)).collect();
     let audio: Vec<&[f32]> = jobs

@@ -1,12 +1,14 @@
-//! What `predict` reads: audio files, or standard input as a container stream (WAV, FLAC,
-//! MP3, Ogg) or as raw PCM (`s16le` / `f32le`, given rate and channels). Every source hands
-//! out mono chunks at its own rate, so inputs of any length stream through bounded memory.
+//! What `predict` reads: audio files, standard input as a container stream (WAV, FLAC, MP3,
+//! Ogg) or as raw PCM (`s16le` / `f32le`, given rate and channels), or a source the caller
+//! hands over (the server's uploads and live connections). Every source hands out mono chunks
+//! at its own rate, so inputs of any length stream through bounded memory.
 
 use crate::audio::Decoder;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Sample encoding of raw PCM input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +43,39 @@ pub enum Input {
     File(PathBuf),
     /// Standard input: a container stream, or raw PCM of the given layout.
     Stdin(Option<RawFormat>),
+    /// An opened source named `name` in results, read once.
+    Source {
+        name: PathBuf,
+        source: HandOver,
+        live: bool,
+    },
+}
+
+/// A chunk source handed to the pipeline by its caller (an upload, a live connection); the
+/// first [`Input::open`] takes it.
+#[derive(Clone)]
+pub struct HandOver(Arc<Mutex<Option<Box<dyn ChunkSource>>>>);
+
+impl HandOver {
+    pub fn new(source: Box<dyn ChunkSource>) -> HandOver {
+        HandOver(Arc::new(Mutex::new(Some(source))))
+    }
+
+    fn take(&self) -> Option<Box<dyn ChunkSource>> {
+        self.0.lock().map_or(None, |mut s| s.take())
+    }
+}
+
+impl std::fmt::Debug for HandOver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HandOver")
+    }
+}
+
+impl PartialEq for HandOver {
+    fn eq(&self, other: &HandOver) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// The path results name for `-` (standard input).
@@ -52,7 +87,13 @@ impl Input {
         match self {
             Input::File(p) => p,
             Input::Stdin(_) => Path::new(STDIN_NAME),
+            Input::Source { name, .. } => name,
         }
+    }
+
+    /// Standard input or a live connection: read as it comes, never as one whole clip.
+    pub fn is_live(&self) -> bool {
+        matches!(self, Input::Stdin(_) | Input::Source { live: true, .. })
     }
 
     /// Opens the input for chunked reading.
@@ -61,6 +102,9 @@ impl Input {
             Input::File(path) => Ok(Box::new(Decoder::open(path)?)),
             Input::Stdin(None) => Ok(Box::new(Decoder::from_reader(self.path(), std::io::stdin())?)),
             Input::Stdin(Some(format)) => Ok(Box::new(RawPcm::new(std::io::stdin(), *format)?)),
+            Input::Source { name, source, .. } => source
+                .take()
+                .ok_or_else(|| Error::Data(format!("{} was already read", name.display()))),
         }
     }
 }
@@ -89,15 +133,25 @@ pub struct RawPcm<R> {
     buffer: Vec<u8>,
     /// Bytes of `buffer` carried over (an incomplete frame from the last read).
     carry: usize,
+    /// The name errors carry.
+    name: PathBuf,
 }
 
 /// Frames read per chunk (a quarter second at 16 kHz).
 const RAW_FRAMES: usize = 4096;
 
 impl<R: Read + Send> RawPcm<R> {
+    /// Raw PCM on standard input.
     pub fn new(reader: R, format: RawFormat) -> Result<RawPcm<R>> {
+        RawPcm::named(Path::new(STDIN_NAME), reader, format)
+    }
+
+    /// Raw PCM from any reader; `name` labels errors.
+    pub fn named(name: &Path, reader: R, format: RawFormat) -> Result<RawPcm<R>> {
         if format.rate == 0 || format.channels == 0 {
-            return Err(Error::Config("raw PCM needs a positive --rate and --channels".into()));
+            return Err(Error::Config(
+                "raw PCM needs a positive sample rate and channel count".into(),
+            ));
         }
         let frame = format.encoding.bytes() * format.channels as usize;
         Ok(RawPcm {
@@ -105,6 +159,7 @@ impl<R: Read + Send> RawPcm<R> {
             format,
             buffer: vec![0; RAW_FRAMES * frame],
             carry: 0,
+            name: name.into(),
         })
     }
 }
@@ -122,7 +177,7 @@ impl<R: Read + Send> ChunkSource for RawPcm<R> {
             let read = match self.reader.read(&mut self.buffer[self.carry..]) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::io(Path::new(STDIN_NAME), e)),
+                Err(e) => return Err(Error::io(&self.name, e)),
             };
             if read == 0 {
                 return Ok(None);
@@ -143,7 +198,7 @@ impl<R: Read + Send> ChunkSource for RawPcm<R> {
                 .collect();
             if mono.iter().any(|v| !v.is_finite()) {
                 return Err(Error::Decode {
-                    path: STDIN_NAME.into(),
+                    path: self.name.clone(),
                     reason: "non-finite samples in raw f32 input".into(),
                 });
             }

@@ -216,3 +216,77 @@ pub fn emovox(args: &[&str], cwd: &Path) -> std::process::Output {
         .output()
         .expect("run emovox")
 }
+
+/// An `emovox serve` process on a free loopback port, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+}
+
+impl Server {
+    /// Starts the server on the CPU with the shipped model and `extra` flags, and waits until
+    /// it prints its address.
+    pub fn start(extra: &[&str]) -> Server {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_emovox"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--device", "cpu"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start emovox serve");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("emovox serve printed {line:?}"))
+            .to_string();
+        Server { child, url }
+    }
+
+    /// `host:port`
+    pub fn authority(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A voiced-speech-like signal: a 150 Hz tone with two formant-ish partials.
+pub fn voiced(seconds: f32, rate: u32) -> Vec<f32> {
+    let a = sine(150.0, 0.3, rate, seconds);
+    let b = sine(700.0, 0.15, rate, seconds);
+    let c = sine(1200.0, 0.08, rate, seconds);
+    a.iter().zip(&b).zip(&c).map(|((x, y), z)| x + y + z).collect()
+}
+
+/// A speech clip for end-to-end tests: the first RAVDESS recording (as 16-bit WAV) when
+/// `../shared/data` is present, else a synthetic voiced signal; written into `dir`.
+pub fn speech_wav(dir: &Path) -> PathBuf {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ravdess/Actor_01");
+    let real = std::fs::read_dir(&data).ok().and_then(|entries| {
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        files.sort();
+        files.into_iter().find(|p| p.extension().is_some_and(|e| e == "flac"))
+    });
+    let (samples, rate) = match real {
+        Some(path) => {
+            let audio = emovox::audio::decode_file(&path).expect("decode a RAVDESS clip");
+            (audio.samples, audio.sample_rate)
+        }
+        None => {
+            eprintln!("note: ../shared/data is absent: a synthetic voiced clip stands in for speech");
+            (voiced(3.5, 16_000), 16_000)
+        }
+    };
+    write(dir, "speech.wav", &wav_bytes(&samples, 1, rate, WavFormat::Int(16)))
+}
