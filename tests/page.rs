@@ -190,7 +190,11 @@ async fn the_page_shows_live_windows_from_the_microphone() {
     assert_eq!(label.attr("data-state").await.unwrap().as_deref(), Some("live"));
     let shown = label.text().await.unwrap();
     let verdicts = EMOTIONS.iter().chain(&["silence", "too short"]).copied();
-    assert!(verdicts.clone().any(|v| v == shown), "{shown} is not one of {:?}", verdicts.collect::<Vec<_>>());
+    assert!(
+        verdicts.clone().any(|v| v == shown),
+        "{shown} is not one of {:?}",
+        verdicts.collect::<Vec<_>>()
+    );
     screenshot(&client, "live.png").await;
     click(&client, "#record").await;
     client.close().await.unwrap();

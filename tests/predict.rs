@@ -152,3 +152,23 @@ fn json_and_csv_outputs_have_their_schema_and_exit_codes_tell_success() {
     );
     assert!(!out.status.success());
 }
+
+#[test]
+fn a_batch_split_over_cores_gives_each_clip_its_own_answer() {
+    let predictor = predictor();
+    let rate = predictor.clip.sample_rate;
+    let clips: Vec<Vec<f32>> = (0..12)
+        .map(|i| {
+            let x = voiced(1.0 + 0.2 * i as f32, rate);
+            x.iter().map(|v| v * (0.2 + 0.1 * i as f32)).collect()
+        })
+        .collect();
+    let together = predictor.classify(&clips, 32).unwrap();
+    assert_eq!(together.len(), clips.len());
+    for (clip, batched) in clips.iter().zip(&together) {
+        let alone = &predictor.classify(std::slice::from_ref(clip), 1).unwrap()[0];
+        assert!(max_abs(alone, batched) < 1e-6, "{alone:?} vs {batched:?}");
+    }
+    // The clips differ, so the parts must not have been mixed up.
+    assert!(max_abs(&together[0], &together[11]) > 1e-3);
+}

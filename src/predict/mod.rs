@@ -6,8 +6,8 @@
 
 mod consumer;
 pub mod inputs;
-mod results;
 pub mod pipeline;
+mod results;
 pub mod source;
 
 pub use inputs::{Shard, expand_inputs, read_file_list};
@@ -25,6 +25,7 @@ use crate::train::checkpoint::{load_network, read_json};
 use crate::train::experiment::{ExperimentConfig, ExperimentResult};
 use crate::train::one_hot;
 use burn::module::Module;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The model that ships in `weights/default` (relative to the working directory, else to the
@@ -172,32 +173,55 @@ impl Predictor {
 
     /// [`Predictor::classify`] on borrowed clips.
     pub fn classify_refs(&self, clips: &[&[f32]], batch: usize) -> Result<Vec<Probabilities>> {
+        let batch = batch.max(1);
+        if self.compute.is_wgpu() || clips.len() < 2 * MIN_CPU_PART {
+            return clips
+                .chunks(batch)
+                .try_fold(Vec::with_capacity(clips.len()), |mut out, chunk| {
+                    out.extend(self.classify_batch(chunk)?);
+                    Ok(out)
+                });
+        }
+        // On the CPU, Burn's flex forward pass of these networks keeps about one core busy:
+        // run one part of the clips per core instead.
+        let cores = self.compute.info.cpu_threads.max(1);
+        let part = clips.len().div_ceil(cores).clamp(MIN_CPU_PART, batch);
+        let parts: Vec<Result<Vec<Probabilities>>> = clips.par_chunks(part).map(|c| self.classify_batch(c)).collect();
+        parts
+            .into_iter()
+            .try_fold(Vec::with_capacity(clips.len()), |mut out, part| {
+                out.extend(part?);
+                Ok(out)
+            })
+    }
+
+    /// Class probabilities of one batch of clips, averaged over the members.
+    fn classify_batch(&self, clips: &[&[f32]]) -> Result<Vec<Probabilities>> {
         let n = self.clip_samples();
         let k = self.classes().len();
-        let mut out = Vec::with_capacity(clips.len());
-        for chunk in clips.chunks(batch.max(1)) {
-            let fitted: Vec<Vec<f32>> = chunk.iter().map(|c| fit_length(c, n)).collect();
-            let log_mel = log_mel_tensor(&self.compute, &fitted, &self.features)?;
-            let targets = one_hot(&vec![0; chunk.len()], k, &self.compute.device);
-            let mut sum: Option<burn::tensor::Tensor<2>> = None;
-            for (net, network) in &self.members {
-                let (input, _) = prepare_input(net, log_mel.clone(), targets.clone(), net.image_size, None);
-                let probs = burn::tensor::activation::softmax(network.forward(input), 1);
-                sum = Some(match sum {
-                    Some(s) => s + probs,
-                    None => probs,
-                });
-            }
-            let mean = match sum {
-                Some(s) if self.members.len() > 1 => s / self.members.len() as f32,
-                Some(s) => s,
-                None => return Err(Error::Data("a predictor without networks".into())),
-            };
-            out.extend(to_host(mean)?.chunks(k).map(<[f32]>::to_vec));
+        let fitted: Vec<Vec<f32>> = clips.iter().map(|c| fit_length(c, n)).collect();
+        let log_mel = log_mel_tensor(&self.compute, &fitted, &self.features)?;
+        let targets = one_hot(&vec![0; clips.len()], k, &self.compute.device);
+        let mut sum: Option<burn::tensor::Tensor<2>> = None;
+        for (net, network) in &self.members {
+            let (input, _) = prepare_input(net, log_mel.clone(), targets.clone(), net.image_size, None);
+            let probs = burn::tensor::activation::softmax(network.forward(input), 1);
+            sum = Some(match sum {
+                Some(s) => s + probs,
+                None => probs,
+            });
         }
-        Ok(out)
+        let mean = match sum {
+            Some(s) if self.members.len() > 1 => s / self.members.len() as f32,
+            Some(s) => s,
+            None => return Err(Error::Data("a predictor without networks".into())),
+        };
+        Ok(to_host(mean)?.chunks(k).map(<[f32]>::to_vec).collect())
     }
 }
+
+/// Fewest clips per CPU forward pass when a batch is split over cores.
+const MIN_CPU_PART: usize = 4;
 
 /// How to predict.
 #[derive(Debug, Clone)]
