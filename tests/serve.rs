@@ -30,6 +30,10 @@ async fn post(url: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
     (status, response.json().await.unwrap())
 }
 
+async fn get_json(url: &str) -> Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
 /// Same label; every class probability equal to 1e-6, in the same order.
 fn assert_same_prediction(served: &Value, cli: &Value) {
     assert_eq!(served["label"], cli["label"], "{served} vs {cli}");
@@ -164,19 +168,9 @@ async fn fifty_concurrent_requests_all_succeed_with_one_answer() {
 #[tokio::test(flavor = "multi_thread")]
 async fn model_and_health_describe_the_server() {
     let server = Server::start(&[]);
-    let health: Value = reqwest::get(format!("{}/healthz", server.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = get_json(&format!("{}/healthz", server.url)).await;
     assert_eq!(health["status"], "ok");
-    let model: Value = reqwest::get(format!("{}/v1/model", server.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let model = get_json(&format!("{}/v1/model", server.url)).await;
     let classes: Vec<&str> = model["classes"]
         .as_array()
         .unwrap()

@@ -174,25 +174,18 @@ impl Predictor {
     /// [`Predictor::classify`] on borrowed clips.
     pub fn classify_refs(&self, clips: &[&[f32]], batch: usize) -> Result<Vec<Probabilities>> {
         let batch = batch.max(1);
-        if self.compute.is_wgpu() || clips.len() < 2 * MIN_CPU_PART {
-            return clips
-                .chunks(batch)
-                .try_fold(Vec::with_capacity(clips.len()), |mut out, chunk| {
-                    out.extend(self.classify_batch(chunk)?);
-                    Ok(out)
-                });
-        }
-        // On the CPU, Burn's flex forward pass of these networks keeps about one core busy:
-        // run one part of the clips per core instead.
-        let cores = self.compute.info.cpu_threads.max(1);
-        let part = clips.len().div_ceil(cores).clamp(MIN_CPU_PART, batch);
-        let parts: Vec<Result<Vec<Probabilities>>> = clips.par_chunks(part).map(|c| self.classify_batch(c)).collect();
-        parts
-            .into_iter()
-            .try_fold(Vec::with_capacity(clips.len()), |mut out, part| {
-                out.extend(part?);
-                Ok(out)
-            })
+        let parts: Result<Vec<Vec<Probabilities>>> = if self.compute.is_wgpu() || clips.len() < 2 * MIN_CPU_PART {
+            clips.chunks(batch).map(|c| self.classify_batch(c)).collect()
+        } else {
+            // On the CPU, Burn's flex forward pass of these networks keeps about one core
+            // busy: run one part of the clips per core instead.
+            let part = clips.len().div_ceil(self.compute.info.cpu_threads.max(1));
+            clips
+                .par_chunks(part.clamp(MIN_CPU_PART, batch))
+                .map(|c| self.classify_batch(c))
+                .collect()
+        };
+        Ok(parts?.concat())
     }
 
     /// Class probabilities of one batch of clips, averaged over the members.

@@ -17,6 +17,7 @@ use super::queue::QueueClient;
 use crate::predict::{
     FileResult, HandOver, Input, PredictOptions, RawEncoding, RawFormat, RawPcm, Sink, Window, predict_inputs,
 };
+use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -83,8 +84,8 @@ pub(crate) async fn stream(
 
 /// Bytes from the socket, read by the pipeline's producer thread.
 struct ChannelReader {
-    chunks: mpsc::Receiver<Vec<u8>>,
-    current: Vec<u8>,
+    chunks: mpsc::Receiver<Bytes>,
+    current: Bytes,
     at: usize,
 }
 
@@ -134,13 +135,13 @@ impl Sink for Forward {
 }
 
 async fn run(mut socket: WebSocket, queue: QueueClient, format: RawFormat, options: PredictOptions) {
-    let (pcm, chunks) = mpsc::channel::<Vec<u8>>(PCM_QUEUE);
+    let (pcm, chunks) = mpsc::channel::<Bytes>(PCM_QUEUE);
     let (out, mut outgoing) = mpsc::unbounded_channel::<String>();
     let name = PathBuf::from("live");
     let pipeline = tokio::task::spawn_blocking(move || {
         let reader = ChannelReader {
             chunks,
-            current: Vec::new(),
+            current: Bytes::new(),
             at: 0,
         };
         let mut sink = Forward(out);
@@ -164,7 +165,7 @@ async fn run(mut socket: WebSocket, queue: QueueClient, format: RawFormat, optio
             incoming = socket.recv(), if pcm.is_some() => match incoming {
                 Some(Ok(Message::Binary(bytes))) => {
                     if let Some(sender) = &pcm
-                        && sender.send(bytes.to_vec()).await.is_err()
+                        && sender.send(bytes).await.is_err()
                     {
                         pcm = None;
                     }
