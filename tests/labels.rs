@@ -1,7 +1,8 @@
 //! Classes as data, end to end through the binary: a label-per-folder corpus with three
 //! made-up classes trains a CNN on the CPU, scores well above chance on its own test split,
 //! and `predict` reports exactly those classes with probabilities; a run's repeats predict as
-//! an ensemble (probabilities averaged).
+//! an ensemble (probabilities averaged); `--protocol all` trains on every clip and scores
+//! nothing.
 
 mod common;
 
@@ -37,19 +38,14 @@ fn clip(class: &str, k: usize) -> Vec<f32> {
     }
 }
 
-#[test]
-fn three_made_up_classes_train_and_predict() {
-    let dir = tempfile::tempdir().unwrap();
-    let classes = ["calm", "excited", "bored"];
+/// 30 takes of each class under `dir/mine/<class>/`, and `dir/split.csv` holding every sixth
+/// take out for test and the next for validation.
+fn write_corpus(dir: &std::path::Path) {
     let mut split = String::from("path,split\n");
-    for class in classes {
+    for class in ["calm", "excited", "bored"] {
         for k in 0..30 {
             let name = format!("mine/{class}/take{k:02}.wav");
-            write(
-                dir.path(),
-                &name,
-                &wav_bytes(&clip(class, k), 1, RATE, WavFormat::Int(16)),
-            );
+            write(dir, &name, &wav_bytes(&clip(class, k), 1, RATE, WavFormat::Int(16)));
             let part = match k % 6 {
                 0 => "test",
                 1 => "val",
@@ -58,7 +54,13 @@ fn three_made_up_classes_train_and_predict() {
             split += &format!("{name},{part}\n");
         }
     }
-    write(dir.path(), "split.csv", split.as_bytes());
+    write(dir, "split.csv", split.as_bytes());
+}
+
+#[test]
+fn three_made_up_classes_train_and_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    write_corpus(dir.path());
     let out = emovox(
         &[
             "train",
@@ -175,4 +177,37 @@ fn three_made_up_classes_train_and_predict() {
         }
     }
     assert_ne!(a, b, "the two repeats are different models");
+}
+
+#[test]
+fn protocol_all_trains_on_every_clip_and_scores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write_corpus(dir.path());
+    let train = [
+        "train", "--data", "mine", "--model", "cnn", "--protocol", "all", "--epochs", "4", "--batch-size", "8",
+        "--duration", "1", "--device", "cpu", "--out", "runs/all",
+    ];
+    let out = emovox(&train, dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing was held out"));
+    let run = dir.path().join("runs/all");
+    let split: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("all/split.json")).unwrap()).unwrap();
+    assert_eq!(split["train"].as_array().unwrap().len(), 90);
+    assert!(split["val"].as_array().unwrap().is_empty() && split["test"].as_array().unwrap().is_empty());
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("all/state.json")).unwrap()).unwrap();
+    assert_eq!(state["best_epoch"], 4, "without validation the last epoch is kept");
+
+    // Its own split has no test clips: a clear error, not a score of zero.
+    let out = emovox(&["eval", "--run", "runs/all"], dir.path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was held out"));
+    // Scored on other recordings (here its own corpus) it learned the classes.
+    let out = emovox(&["eval", "--run", "runs/all", "--data", "mine", "--all", "--json"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["pooled"]["n"], 90);
+    let accuracy = report["pooled"]["accuracy"].as_f64().unwrap();
+    assert!(accuracy >= 0.8, "accuracy {accuracy} (chance 0.33)");
 }

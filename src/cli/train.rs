@@ -24,6 +24,9 @@ enum ProtocolArg {
     Corpus,
     /// Your own CSV of `path,split` lines (--split-file).
     File,
+    /// Train on every clip, hold nothing out, score nothing: the model to ship once the
+    /// speaker and corpus protocols have chosen the recipe (the last epoch is kept).
+    All,
 }
 
 /// Augmentation options of `emovox train` (all recorded in config.json).
@@ -341,6 +344,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         ProtocolArg::Random => Protocol::Random { val: 0.05, test: 0.05 },
         ProtocolArg::Speaker => Protocol::Speaker { folds: args.folds },
         ProtocolArg::Corpus => Protocol::Corpus { val: 0.1 },
+        ProtocolArg::All => Protocol::All,
         ProtocolArg::File => match &args.split_file {
             Some(path) => Protocol::File { path: path.clone() },
             None => bail!("--protocol file needs --split-file PATH"),
@@ -414,6 +418,15 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     let result = experiment::run(&cfg, &out, args.resume)?;
     if args.json {
         print_json(&result)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if result.pooled.n == 0 {
+        println!(
+            "{} trained on every clip (run directory {}); nothing was held out, so nothing is \
+             scored: the speaker and corpus protocols say what to expect on new recordings",
+            args.model.name(),
+            out.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     print_results(

@@ -7,7 +7,7 @@
 use super::{Metrics, SharedClasses, Summary};
 use crate::corpus::Corpus;
 use crate::dataset::Dataset;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::features::log_mel_tensor;
 use crate::gpu::Compute;
 use crate::models::{ModelKind, NetConfig, Network, SvmModel};
@@ -111,6 +111,14 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
             return Ok((0..loaded.clips.len()).collect());
         }
         let split: SplitPaths = read_json(&repeat.dir.join("split.json"))?;
+        if split.test.is_empty() {
+            return Err(Error::Data(format!(
+                "{}: nothing was held out of this run (it trained on every clip); score it on \
+                 other recordings with `eval --run {} --data DIR --all`",
+                repeat.result.name,
+                run_dir.display()
+            )));
+        }
         let rows: Vec<usize> = split.test.iter().filter_map(|p| find(p)).collect();
         if rows.len() < split.test.len() {
             eprintln!(

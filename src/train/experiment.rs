@@ -139,6 +139,7 @@ impl ExperimentConfig {
             Protocol::Speaker { .. } => "speaker",
             Protocol::Corpus { .. } => "corpus",
             Protocol::File { .. } => "file",
+            Protocol::All => "all",
         }
     }
 }
@@ -441,6 +442,10 @@ fn finish_repeat(
         test_clips: split.test.len(),
     };
     write_json(&dir.join("metrics.json"), &result)?;
+    if split.test.is_empty() {
+        eprintln!("{name}: trained on {} clips; none held out, so nothing is scored", split.train.len());
+        return Ok(result);
+    }
     eprintln!(
         "{name}: test accuracy {:.3}  macro-F1 {:.3}  UAR {:.3}  ({} clips)",
         result.metrics.accuracy, result.metrics.macro_f1, result.metrics.uar, result.metrics.n

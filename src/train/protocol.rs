@@ -4,7 +4,9 @@
 //! - `random`: the paper's stratified split per seed (speakers leak);
 //! - `speaker`: speaker-independent k-fold;
 //! - `corpus`: leave one corpus out, scored on the classes both sides share;
-//! - `file`: a user CSV of `path,split`.
+//! - `file`: a user CSV of `path,split`;
+//! - `all`: every clip trains, nothing is held out (the model to ship once the speaker and
+//!   corpus protocols have chosen the recipe).
 
 use super::experiment::ExperimentConfig;
 use crate::corpus::split::{self, Split};
@@ -26,6 +28,9 @@ pub enum Protocol {
     Corpus { val: f64 },
     /// A user CSV of `path,split`.
     File { path: PathBuf },
+    /// Every clip trains for the configured epochs (the last epoch is kept): no validation,
+    /// no test, so no scores.
+    All,
 }
 
 /// The (name, split, seed) repeats of a protocol.
@@ -65,6 +70,15 @@ pub fn repeats(cfg: &ExperimentConfig, corpus: &Corpus) -> Result<Vec<(String, S
                 .into_iter()
                 .map(|s| (s.name.clone(), s, seed))
                 .collect()
+        }
+        Protocol::All => {
+            let seed = cfg.seeds.first().copied().unwrap_or(0);
+            let split = Split {
+                name: "all".into(),
+                train: (0..corpus.clips.len()).collect(),
+                ..Split::default()
+            };
+            vec![("all".into(), split, seed)]
         }
         Protocol::File { path } => {
             let s = split::from_file(path, corpus)?;

@@ -41,7 +41,9 @@ pub fn write_reports(
         result.summary.accuracy.mean,
         result.summary.macro_f1.mean
     );
-    plot::confusion_png(&out.join("confusion.png"), &title, &result.pooled.confusion, &names)?;
+    if result.pooled.n > 0 {
+        plot::confusion_png(&out.join("confusion.png"), &title, &result.pooled.confusion, &names)?;
+    }
     if histories.is_empty() {
         return Ok(());
     }
