@@ -206,6 +206,7 @@ pub fn train_steps(
         band_mean: vec![-40.0; n_mels],
         band_std: vec![20.0; n_mels],
         pretrained: None,
+        utterance_norm: false,
     };
     let features = Tensor::<3>::random([batch, n_mels, frames], Distribution::Uniform(-80.0, 0.0), &device);
     let labels: Vec<usize> = (0..batch).map(|i| i % 8).collect();

@@ -184,8 +184,23 @@ fn protocol_all_trains_on_every_clip_and_scores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     write_corpus(dir.path());
     let train = [
-        "train", "--data", "mine", "--model", "cnn", "--protocol", "all", "--epochs", "4", "--batch-size", "8",
-        "--duration", "1", "--device", "cpu", "--out", "runs/all",
+        "train",
+        "--data",
+        "mine",
+        "--model",
+        "cnn",
+        "--protocol",
+        "all",
+        "--epochs",
+        "4",
+        "--batch-size",
+        "8",
+        "--duration",
+        "1",
+        "--device",
+        "cpu",
+        "--out",
+        "runs/all",
     ];
     let out = emovox(&train, dir.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -204,7 +219,10 @@ fn protocol_all_trains_on_every_clip_and_scores_nothing() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was held out"));
     // Scored on other recordings (here its own corpus) it learned the classes.
-    let out = emovox(&["eval", "--run", "runs/all", "--data", "mine", "--all", "--json"], dir.path());
+    let out = emovox(
+        &["eval", "--run", "runs/all", "--data", "mine", "--all", "--json"],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["pooled"]["n"], 90);

@@ -261,18 +261,29 @@ fn a_long_file_streams_in_windows_with_the_in_memory_labels() {
     // Each window's label is that of the same samples classified as a file of their own.
     let predictor =
         emovox::predict::Predictor::load(&emovox::predict::default_model_dir(), emovox::gpu::Compute::cpu()).unwrap();
+    // The file resampled at once, cut at the windows' bounds, each window scaled to the
+    // model's speech level as a file of its own would be.
+    let rate = predictor.clip.sample_rate;
+    let resampled = emovox::audio::resample(&x, RATE, rate).unwrap();
     let clips: Vec<Vec<f32>> = windows
         .iter()
         .map(|w| {
-            let a = (w["start"].as_f64().unwrap() * RATE as f64).round() as usize;
-            let b = (w["end"].as_f64().unwrap() * RATE as f64).round() as usize;
-            emovox::audio::resample(&x[a..b], RATE, predictor.clip.sample_rate).unwrap()
+            let at = |key: &str| ((w[key].as_f64().unwrap() * rate as f64).round() as usize).min(resampled.len());
+            let window = &resampled[at("start")..at("end")];
+            match predictor.clip.loudness_db {
+                Some(target) => emovox::audio::normalize_loudness(window, rate, target),
+                None => window.to_vec(),
+            }
         })
         .collect();
     let probabilities = predictor.classify(&clips, 8).unwrap();
     for (w, p) in windows.iter().zip(&probabilities) {
         let best = (0..p.len()).max_by(|&i, &j| p[i].total_cmp(&p[j])).unwrap();
-        assert_eq!(w["label"], predictor.classes().name(best).unwrap());
+        assert_eq!(w["label"], predictor.classes().name(best).unwrap(), "{w} vs {p:?}");
+        for (k, &pk) in p.iter().enumerate() {
+            let streamed = w["probabilities"][predictor.classes().name(k).unwrap()].as_f64().unwrap();
+            assert!((streamed - f64::from(pk)).abs() < 1e-3, "{w} vs {p:?}");
+        }
     }
     let summary = &json[0]["prediction"];
     assert!(summary["probabilities"].as_object().unwrap().len() == 8);

@@ -74,6 +74,7 @@ fn synthetic() -> (Tensor<3>, Vec<usize>, NetConfig) {
         band_mean: vec![-40.0; MELS],
         band_std: vec![20.0; MELS],
         pretrained: None,
+        utterance_norm: false,
     };
     (features, labels, net)
 }
@@ -145,6 +146,7 @@ fn half_precision_weights_load_back_close_to_full_precision() {
         band_mean: vec![],
         band_std: vec![],
         pretrained: None,
+        utterance_norm: false,
     };
     let network = Network::new(&net, &device);
     let dir = tempfile::tempdir().unwrap();
@@ -277,6 +279,7 @@ fn resnet34_has_torchvisions_size_and_takes_log_mel_images() {
         band_mean: vec![],
         band_std: vec![],
         pretrained: None,
+        utterance_norm: false,
     };
     let log_mel = Tensor::<3>::random([2, 128, 100], burn::tensor::Distribution::Uniform(-80.0, 0.0), &device);
     let network = Network::ResNet(resnet);

@@ -248,6 +248,11 @@ pub struct TrainArgs {
     hidden: Option<usize>,
     #[arg(long, default_value_t = 0.3)]
     dropout: f64,
+    /// Normalise each clip's spectrum: its mean log-mel over sounding frames is replaced by
+    /// the training set's, removing a microphone's or line's fixed colouration (in training
+    /// and prediction).
+    #[arg(long)]
+    utterance_norm: bool,
     /// ResNet input image side (the log-mel image is resized to it).
     #[arg(long, default_value_t = 128)]
     image_size: usize,
@@ -404,6 +409,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         dropout: args.dropout,
         image_size: args.image_size,
         pretrained: args.pretrained.clone(),
+        utterance_norm: args.utterance_norm,
     };
     cfg.svm = SvmConfig {
         c: args.svm_c,

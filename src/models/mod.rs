@@ -4,22 +4,23 @@
 pub mod bilstm;
 pub mod cnn;
 pub mod import;
+pub mod input;
 pub mod lstm;
 pub mod mobilenet;
 pub mod resnet;
 pub mod svm;
 
-use crate::augment::{BatchAugment, Warp, mask, mixup, warp};
 use crate::corpus::Classes;
 use crate::error::{Error, Result};
 use burn::module::Module;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub use bilstm::{BiLstmNet, BurnBiLstmNet};
 pub use cnn::Cnn;
 pub use import::MN04_WIDTH;
+pub use input::{augmented_dims, prepare_input, utterance_normalise};
 pub use mobilenet::{MobileNet, TRAIN_BN_MOMENTUM};
 pub use resnet::ResNet;
 pub use svm::{SvmConfig, SvmModel};
@@ -73,6 +74,10 @@ pub struct NetConfig {
     /// `emovox import-weights`); the classifier head is always trained afresh.
     #[serde(default)]
     pub pretrained: Option<PathBuf>,
+    /// Per-utterance spectral mean normalisation of the log-mels before everything else
+    /// ([`utterance_normalise`]); false in models saved before it existed.
+    #[serde(default)]
+    pub utterance_norm: bool,
 }
 
 /// First-block width of the compact CNN (about 0.3 M parameters).
@@ -199,117 +204,5 @@ impl NetInput {
             NetInput::Sequence(x) => NetInput::Sequence(x.autodiff()),
             NetInput::Image(x) => NetInput::Image(x.autodiff()),
         }
-    }
-}
-
-/// Rows and columns of the image that [`prepare_input`] augments (and masks) for this model:
-/// the log-mel itself for the BiLSTM and EfficientAT, the `image_size` square for the others.
-pub fn augmented_dims(cfg: &NetConfig, n_mels: usize, frames: usize, image_size: usize) -> (usize, usize) {
-    match cfg.kind {
-        ModelKind::Bilstm | ModelKind::Efficientat => (n_mels, frames),
-        _ => (image_size, image_size),
-    }
-}
-
-/// Turns log-mels [batch, n_mels, frames] (dB) and one-hot targets into the network's input
-/// and (possibly mixed) targets, on the same device.
-/// BiLSTM: per-band standardisation, masks, mixup; frames-first [batch, frames, n_mels].
-/// ResNet: per-clip min-max to [0, 1], warp to `image_size`^2 (identity = resize; training
-/// passes random warps), masks, mixup, three channels with ImageNet normalisation.
-/// CNN: as ResNet, but one channel scaled to [-2, 2].
-/// EfficientAT: its normalised log-mel as is (warped at its own size), one channel.
-pub fn prepare_input(
-    cfg: &NetConfig,
-    log_mel: Tensor<3>,
-    targets: Tensor<2>,
-    image_size: usize,
-    augment: Option<&BatchAugment>,
-) -> (NetInput, Tensor<2>) {
-    let device = log_mel.device();
-    let [batch, n_mels, _] = log_mel.dims();
-    let finish = |x: Tensor<3>, targets: Tensor<2>| -> (Tensor<3>, Tensor<2>) {
-        let x = match augment.and_then(|a| a.masks.as_ref()) {
-            Some(m) => mask(x, m, 0.0),
-            None => x,
-        };
-        match augment.and_then(|a| a.mixup.as_ref()) {
-            Some(mix) => (mixup(x, mix), mixup(targets, mix)),
-            None => (x, targets),
-        }
-    };
-    match cfg.kind {
-        ModelKind::Efficientat => {
-            // Already normalised by its own front end: warp in place, mask, mix, one channel.
-            let [_, _, frames] = log_mel.dims();
-            let x = match augment {
-                Some(a) => {
-                    let warps: Vec<Warp> = a
-                        .warps
-                        .iter()
-                        .map(|w| Warp {
-                            fill: EFFICIENTAT_FLOOR,
-                            ..*w
-                        })
-                        .collect();
-                    warp(log_mel, &warps, [n_mels, frames])
-                }
-                None => log_mel,
-            };
-            let (x, targets) = finish(x, targets);
-            (NetInput::Image(x.unsqueeze_dim::<4>(1)), targets)
-        }
-        ModelKind::Bilstm => {
-            let mean = Tensor::<1>::from_data(TensorData::new(cfg.band_mean.clone(), [n_mels]), &device)
-                .reshape([1, n_mels, 1]);
-            let std = Tensor::<1>::from_data(TensorData::new(cfg.band_std.clone(), [n_mels]), &device)
-                .reshape([1, n_mels, 1]);
-            let (x, targets) = finish((log_mel - mean) / std, targets);
-            (NetInput::Sequence(x.swap_dims(1, 2)), targets)
-        }
-        _ => {
-            let lo = log_mel.clone().min_dim(1).min_dim(2);
-            let hi = log_mel.clone().max_dim(1).max_dim(2);
-            let unit = (log_mel - lo.clone()) / (hi - lo).clamp_min(1e-6);
-            let identity = vec![Warp::identity(0.0); batch];
-            let warps = augment.map_or(identity.as_slice(), |a| a.warps.as_slice());
-            let (image, targets) = finish(warp(unit, warps, [image_size, image_size]), targets);
-            if cfg.kind == ModelKind::Cnn {
-                // One channel, centred: the compact CNN has no ImageNet heritage.
-                return (NetInput::Image((image.unsqueeze_dim::<4>(1) - 0.5) * 4.0), targets);
-            }
-            let mean =
-                Tensor::<1>::from_data(TensorData::new(IMAGENET_MEAN.to_vec(), [3]), &device).reshape([1, 3, 1, 1]);
-            let std =
-                Tensor::<1>::from_data(TensorData::new(IMAGENET_STD.to_vec(), [3]), &device).reshape([1, 3, 1, 1]);
-            let rgb = image.unsqueeze_dim::<4>(1).repeat_dim(1, 3);
-            (NetInput::Image((rgb - mean) / std), targets)
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn net(kind: ModelKind) -> NetConfig {
-        NetConfig {
-            kind,
-            classes: Classes::emotions(),
-            n_mels: 128,
-            hidden: 128,
-            dropout: 0.0,
-            image_size: 128,
-            band_mean: vec![],
-            band_std: vec![],
-            pretrained: None,
-        }
-    }
-
-    #[test]
-    fn augmentation_covers_the_image_each_model_sees() {
-        // EfficientAT and the BiLSTM see the whole log-mel: time masks must reach every frame.
-        assert_eq!(augmented_dims(&net(ModelKind::Efficientat), 128, 401, 128), (128, 401));
-        assert_eq!(augmented_dims(&net(ModelKind::Bilstm), 128, 251, 128), (128, 251));
-        assert_eq!(augmented_dims(&net(ModelKind::Resnet34), 128, 251, 96), (96, 96));
     }
 }

@@ -46,6 +46,9 @@ pub struct NetParams {
     /// Pretrained ResNet34 weights (`.pth` or imported `.bpk`).
     #[serde(default)]
     pub pretrained: Option<PathBuf>,
+    /// Per-utterance spectral mean normalisation of the network input.
+    #[serde(default)]
+    pub utterance_norm: bool,
 }
 
 impl Default for NetParams {
@@ -55,6 +58,7 @@ impl Default for NetParams {
             dropout: 0.3,
             image_size: 128,
             pretrained: None,
+            utterance_norm: false,
         }
     }
 }
@@ -336,6 +340,7 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                     band_mean,
                     band_std,
                     pretrained: cfg.net.pretrained.clone(),
+                    utterance_norm: cfg.net.utterance_norm,
                 };
                 if parameters.is_none() {
                     let count = Network::new(&net, &compute.device).num_params();
@@ -443,7 +448,10 @@ fn finish_repeat(
     };
     write_json(&dir.join("metrics.json"), &result)?;
     if split.test.is_empty() {
-        eprintln!("{name}: trained on {} clips; none held out, so nothing is scored", split.train.len());
+        eprintln!(
+            "{name}: trained on {} clips; none held out, so nothing is scored",
+            split.train.len()
+        );
         return Ok(result);
     }
     eprintln!(
