@@ -72,6 +72,20 @@ fn saved_repeats(run_dir: &Path) -> Result<Vec<SavedRepeat>> {
 pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Result<EvalReport> {
     let cfg: ExperimentConfig = read_json(&run_dir.join("config.json"))?;
     let saved = saved_repeats(run_dir)?;
+    if !all {
+        // Before any audio is decoded: a run that held nothing out has nothing to re-score.
+        for repeat in &saved {
+            let split: SplitPaths = read_json(&repeat.dir.join("split.json"))?;
+            if split.test.is_empty() {
+                return Err(Error::Data(format!(
+                    "{}: nothing was held out of this run (it trained on every clip); score it on \
+                     other recordings with `eval --run {} --data DIR --all`",
+                    repeat.result.name,
+                    run_dir.display()
+                )));
+            }
+        }
+    }
     let dirs = data.map_or(cfg.data.clone(), <[PathBuf]>::to_vec);
     let mut corpus = Corpus::scan(&dirs)?;
     for clip in &mut corpus.clips {
@@ -111,14 +125,6 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
             return Ok((0..loaded.clips.len()).collect());
         }
         let split: SplitPaths = read_json(&repeat.dir.join("split.json"))?;
-        if split.test.is_empty() {
-            return Err(Error::Data(format!(
-                "{}: nothing was held out of this run (it trained on every clip); score it on \
-                 other recordings with `eval --run {} --data DIR --all`",
-                repeat.result.name,
-                run_dir.display()
-            )));
-        }
         let rows: Vec<usize> = split.test.iter().filter_map(|p| find(p)).collect();
         if rows.len() < split.test.len() {
             eprintln!(
