@@ -14,7 +14,11 @@ use emovox::predict::{PredictOptions, Predictor, default_model_dir, predict_clip
 /// The shipped model, which normalises every clip to -35 dBFS.
 fn shipped_model() -> Predictor {
     let predictor = Predictor::load(&default_model_dir(), Compute::cpu()).unwrap();
-    assert_eq!(predictor.clip.loudness_db, Some(-35.0), "the shipped model normalises level");
+    assert_eq!(
+        predictor.clip.loudness_db,
+        Some(-35.0),
+        "the shipped model normalises level"
+    );
     predictor
 }
 

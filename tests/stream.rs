@@ -281,7 +281,9 @@ fn a_long_file_streams_in_windows_with_the_in_memory_labels() {
         let best = (0..p.len()).max_by(|&i, &j| p[i].total_cmp(&p[j])).unwrap();
         assert_eq!(w["label"], predictor.classes().name(best).unwrap(), "{w} vs {p:?}");
         for (k, &pk) in p.iter().enumerate() {
-            let streamed = w["probabilities"][predictor.classes().name(k).unwrap()].as_f64().unwrap();
+            let streamed = w["probabilities"][predictor.classes().name(k).unwrap()]
+                .as_f64()
+                .unwrap();
             assert!((streamed - f64::from(pk)).abs() < 1e-3, "{w} vs {p:?}");
         }
     }
