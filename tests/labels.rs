@@ -57,36 +57,44 @@ fn write_corpus(dir: &std::path::Path) {
     write(dir, "split.csv", split.as_bytes());
 }
 
+/// `emovox train` of the compact CNN on `dir/mine` (1 s clips, batch 8, CPU) with `args` added.
+fn train_cnn(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec![
+        "train",
+        "--data",
+        "mine",
+        "--model",
+        "cnn",
+        "--batch-size",
+        "8",
+        "--duration",
+        "1",
+        "--device",
+        "cpu",
+    ];
+    all.extend_from_slice(args);
+    emovox(&all, dir)
+}
+
 #[test]
 fn three_made_up_classes_train_and_predict() {
     let dir = tempfile::tempdir().unwrap();
     write_corpus(dir.path());
-    let out = emovox(
+    let out = train_cnn(
+        dir.path(),
         &[
-            "train",
-            "--data",
-            "mine",
-            "--model",
-            "cnn",
             "--protocol",
             "file",
             "--split-file",
             "split.csv",
             "--epochs",
             "6",
-            "--batch-size",
-            "8",
             "--seeds",
             "2",
-            "--duration",
-            "1",
-            "--device",
-            "cpu",
             "--out",
             "runs/mine",
             "--json",
         ],
-        dir.path(),
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let metrics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -183,26 +191,7 @@ fn three_made_up_classes_train_and_predict() {
 fn protocol_all_trains_on_every_clip_and_scores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     write_corpus(dir.path());
-    let train = [
-        "train",
-        "--data",
-        "mine",
-        "--model",
-        "cnn",
-        "--protocol",
-        "all",
-        "--epochs",
-        "4",
-        "--batch-size",
-        "8",
-        "--duration",
-        "1",
-        "--device",
-        "cpu",
-        "--out",
-        "runs/all",
-    ];
-    let out = emovox(&train, dir.path());
+    let out = train_cnn(dir.path(), &["--protocol", "all", "--epochs", "4", "--out", "runs/all"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing was held out"));
     let run = dir.path().join("runs/all");
