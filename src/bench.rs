@@ -15,6 +15,9 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor, TensorData};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// One front-end path's timing over a corpus.
@@ -251,6 +254,48 @@ pub fn train_steps(
         ms_per_step: seconds * 1000.0 / steps.max(1) as f64,
         samples_per_second: (batch * steps) as f64 / seconds.max(1e-9),
     })
+}
+
+/// The peer of the BiLSTM training step: PyTorch's `nn.LSTM(bidirectional=True)` network at
+/// the same shapes, timed by PyTorch itself (`benches/bilstm_torch.py`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TorchBench {
+    /// PyTorch's version and its CPU threads.
+    pub torch: String,
+    pub threads: usize,
+    pub batch: usize,
+    pub frames: usize,
+    pub steps: usize,
+    pub ms_per_step: f64,
+    pub samples_per_second: f64,
+}
+
+/// `benches/bilstm_torch.py`, handed to the interpreter on its standard input so the binary
+/// needs no source tree.
+const TORCH_SCRIPT: &str = include_str!("../benches/bilstm_torch.py");
+
+/// Times PyTorch's BiLSTM training step with `python` (an interpreter with torch installed).
+pub fn torch_bilstm(python: &Path, batch: usize, frames: usize, warmup: usize, steps: usize) -> Result<TorchBench> {
+    let fail = |reason: String| Error::Config(format!("PyTorch peer ({}): {reason}", python.display()));
+    let mut child = Command::new(python)
+        .arg("-")
+        .args([batch, frames, steps, warmup].map(|n| n.to_string()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(e.to_string()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(TORCH_SCRIPT.as_bytes())
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    let out = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
+    let last_line = |bytes: &[u8]| String::from_utf8_lossy(bytes).lines().last().unwrap_or("").to_string();
+    if !out.status.success() {
+        return Err(fail(last_line(&out.stderr)));
+    }
+    serde_json::from_str(&last_line(&out.stdout)).map_err(|e| fail(format!("unreadable result: {e}")))
 }
 
 /// Runs `warmup` untimed then `steps` timed training steps (Adam, soft cross entropy, device

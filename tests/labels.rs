@@ -2,7 +2,8 @@
 //! made-up classes trains a CNN on the CPU, scores well above chance on its own test split,
 //! and `predict` reports exactly those classes with probabilities; a run's repeats predict as
 //! an ensemble (probabilities averaged); `--protocol all` trains on every clip and scores
-//! nothing.
+//! nothing; a run's repeats trained in two slices (`--first-repeat`, `--max-repeats`) merge with
+//! `--resume` into the scores each slice reported.
 
 mod common;
 
@@ -217,4 +218,62 @@ fn protocol_all_trains_on_every_clip_and_scores_nothing() {
     assert_eq!(report["pooled"]["n"], 90);
     let accuracy = report["pooled"]["accuracy"].as_f64().unwrap();
     assert!(accuracy >= 0.8, "accuracy {accuracy} (chance 0.33)");
+}
+
+#[test]
+fn repeats_split_over_two_processes_merge_with_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    write_corpus(dir.path());
+    let common = [
+        "--protocol",
+        "file",
+        "--split-file",
+        "split.csv",
+        "--epochs",
+        "3",
+        "--seeds",
+        "2",
+    ];
+    let train = |extra: &[&str]| {
+        let args: Vec<&str> = common.iter().chain(extra).copied().collect();
+        let out = train_cnn(dir.path(), &args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    let repeats = |out: &std::process::Output| -> Vec<serde_json::Value> {
+        let metrics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        metrics["repeats"].as_array().unwrap().clone()
+    };
+    let first = repeats(&train(&["--max-repeats", "1", "--out", "runs/first", "--json"]));
+    let second = repeats(&train(&["--first-repeat", "1", "--out", "runs/second", "--json"]));
+    assert_eq!((first.len(), second.len()), (1, 1));
+    assert_ne!(first[0]["name"], second[0]["name"]);
+
+    // The two slices' repeat directories in one run, scored together without retraining.
+    let merged = dir.path().join("runs/merged");
+    for (run, repeat) in [("first", &first[0]), ("second", &second[0])] {
+        let name = repeat["name"].as_str().unwrap();
+        let to = merged.join(name);
+        std::fs::create_dir_all(&to).unwrap();
+        for f in std::fs::read_dir(dir.path().join("runs").join(run).join(name)).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
+        }
+    }
+    let out = train(&["--out", "runs/merged", "--resume", "--json"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("train loss"),
+        "nothing retrains"
+    );
+    let both = repeats(&out);
+    assert_eq!(both.len(), 2);
+    assert_eq!(both[0]["metrics"], first[0]["metrics"]);
+    assert_eq!(both[1]["metrics"], second[0]["metrics"]);
+
+    let out = train_cnn(
+        dir.path(),
+        &[&common[..], &["--first-repeat", "2", "--out", "runs/none"]].concat(),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only 2 repeats"));
 }

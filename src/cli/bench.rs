@@ -4,10 +4,11 @@ use super::{FeatureArgs, print_json};
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use emovox::augment::AugmentConfig;
-use emovox::bench::{self, LstmLayer};
+use emovox::bench::{self, LstmLayer, TorchBench, TrainBench};
 use emovox::features::FeatureConfig;
 use emovox::gpu::Compute;
 use emovox::models::ModelKind;
+use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -98,9 +99,20 @@ pub struct TrainBenchArgs {
     /// two frequency and two time masks, and report the overhead.
     #[arg(long)]
     augment: bool,
+    /// BiLSTM on the CPU: also time PyTorch's `nn.LSTM` network at the same shapes with this
+    /// Python interpreter (one with torch installed), in the same run, and print the ratio.
+    #[arg(long, value_name = "PYTHON")]
+    torch: Option<PathBuf>,
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// `bench train --json`: the timed steps, and PyTorch's when `--torch` was given.
+#[derive(Serialize)]
+struct TrainBenchReport {
+    steps: Vec<TrainBench>,
+    torch: Option<TorchBench>,
 }
 
 pub fn run(command: BenchCommand) -> Result<ExitCode> {
@@ -220,8 +232,26 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
             }
         }
     }
+    let torch = match &args.torch {
+        Some(python) if args.model == ModelKind::Bilstm => {
+            eprintln!("timing PyTorch's BiLSTM with {} ...", python.display());
+            Some(bench::torch_bilstm(
+                python,
+                args.batch,
+                args.frames,
+                args.warmup,
+                args.steps,
+            )?)
+        }
+        Some(_) => {
+            return Err(anyhow::anyhow!(
+                "--torch times PyTorch's BiLSTM: use it with --model bilstm"
+            ));
+        }
+        None => None,
+    };
     if args.json {
-        print_json(&results)?;
+        print_json(&TrainBenchReport { steps: results, torch })?;
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -251,6 +281,21 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
                 r.device.describe(),
                 if r.augmented { " (augmented)" } else { "" },
                 r.samples_per_second / b.samples_per_second
+            );
+        }
+    }
+    if let Some(t) = &torch {
+        println!(
+            "PyTorch {} ({} threads): {:.1} ms/step, {:.1} samples/s",
+            t.torch, t.threads, t.ms_per_step, t.samples_per_second
+        );
+        let cpu_fused = results
+            .iter()
+            .find(|r| r.layer == Some(LstmLayer::Fused) && !r.augmented && r.device.backend == "flex");
+        if let Some(r) = cpu_fused {
+            println!(
+                "fused / PyTorch throughput on the CPU: {:.2}x",
+                r.samples_per_second / t.samples_per_second
             );
         }
     }

@@ -286,6 +286,11 @@ pub struct TrainArgs {
     /// Run only the first N repeats (seeds or folds) of the protocol, for quick checks.
     #[arg(long)]
     max_repeats: Option<usize>,
+    /// Skip the first K repeats: with --max-repeats, train a slice of the folds (e.g. folds 4-6
+    /// in a second process or on a second machine); copy the fold directories into one --out
+    /// and run the full command with --resume to score them together.
+    #[arg(long, default_value_t = 0)]
+    first_repeat: usize,
     /// Continue an interrupted run in --out from its last checkpoint.
     #[arg(long)]
     resume: bool,
@@ -417,6 +422,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
     };
     cfg.device = args.device.device;
     cfg.max_repeats = args.max_repeats;
+    cfg.first_repeat = args.first_repeat;
     let out = args
         .out
         .clone()

@@ -90,6 +90,14 @@ pub struct ExperimentConfig {
     /// Run only the first N repeats (quick checks; `None` = all).
     #[serde(default)]
     pub max_repeats: Option<usize>,
+    /// Skip this many repeats first (with `max_repeats`, a slice of the repeats: the folds of
+    /// one run split over several processes or machines, merged afterwards with `--resume`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub first_repeat: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl ExperimentConfig {
@@ -133,6 +141,7 @@ impl ExperimentConfig {
             svm: SvmConfig::default(),
             device: DeviceChoice::Auto,
             max_repeats: None,
+            first_repeat: 0,
         }
     }
 
@@ -287,6 +296,14 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     };
     eprintln!("{} clips; device: {}", corpus.clips.len(), compute.info.describe());
     let mut repeats = repeats(cfg, &corpus)?;
+    if cfg.first_repeat >= repeats.len() {
+        return Err(Error::Config(format!(
+            "--first-repeat {}: the protocol has only {} repeats",
+            cfg.first_repeat,
+            repeats.len()
+        )));
+    }
+    repeats.drain(..cfg.first_repeat);
     if let Some(n) = cfg.max_repeats {
         repeats.truncate(n.max(1));
     }
