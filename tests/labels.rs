@@ -1,6 +1,7 @@
 //! Classes as data, end to end through the binary: a label-per-folder corpus with three
 //! made-up classes trains a CNN on the CPU, scores well above chance on its own test split,
-//! and `predict` reports exactly those classes with probabilities; a run's repeats predict as
+//! `eval` re-scores the saved models to the recorded scores, and `predict` reports exactly
+//! those classes with probabilities; a run's repeats predict as
 //! an ensemble (probabilities averaged); `--protocol all` trains on every clip and scores
 //! nothing; a run's repeats trained in two slices (`--first-repeat`, `--max-repeats`) merge with
 //! `--resume` into the scores each slice reported.
@@ -117,6 +118,16 @@ fn three_made_up_classes_train_and_predict() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("runs/mine/config.json")).unwrap()).unwrap();
     assert_eq!(config["classes"], serde_json::json!(order));
     assert_eq!(config["corpora"], serde_json::json!(["folder"]));
+    // Re-scored from the saved models on their own test splits: the recorded scores again.
+    let out = emovox(&["eval", "--run", "runs/mine", "--json"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rescored: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for k in 0..2 {
+        assert_eq!(
+            rescored["repeats"][k]["metrics"], metrics["repeats"][k]["metrics"],
+            "repeat {k}"
+        );
+    }
 
     let probe = write(
         dir.path(),

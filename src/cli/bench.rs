@@ -177,6 +177,9 @@ fn features(args: FeatureBenchArgs) -> Result<ExitCode> {
 }
 
 fn train(args: TrainBenchArgs) -> Result<ExitCode> {
+    if args.torch.is_some() && args.model != ModelKind::Bilstm {
+        anyhow::bail!("--torch times PyTorch's BiLSTM: use it with --model bilstm");
+    }
     let mut devices = Vec::new();
     if args.devices != Paths::Gpu {
         devices.push(Compute::cpu());
@@ -233,7 +236,7 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
         }
     }
     let torch = match &args.torch {
-        Some(python) if args.model == ModelKind::Bilstm => {
+        Some(python) => {
             eprintln!("timing PyTorch's BiLSTM with {} ...", python.display());
             Some(bench::torch_bilstm(
                 python,
@@ -242,11 +245,6 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
                 args.warmup,
                 args.steps,
             )?)
-        }
-        Some(_) => {
-            return Err(anyhow::anyhow!(
-                "--torch times PyTorch's BiLSTM: use it with --model bilstm"
-            ));
         }
         None => None,
     };

@@ -72,8 +72,10 @@ fn saved_repeats(run_dir: &Path) -> Result<Vec<SavedRepeat>> {
 pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Result<EvalReport> {
     let cfg: ExperimentConfig = read_json(&run_dir.join("config.json"))?;
     let saved = saved_repeats(run_dir)?;
+    // Each repeat's test split, read before any audio is decoded: a run that held nothing out
+    // has nothing to re-score.
+    let mut test_splits = Vec::new();
     if !all {
-        // Before any audio is decoded: a run that held nothing out has nothing to re-score.
         for repeat in &saved {
             let split: SplitPaths = read_json(&repeat.dir.join("split.json"))?;
             if split.test.is_empty() {
@@ -84,6 +86,7 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
                     run_dir.display()
                 )));
             }
+            test_splits.push(split.test);
         }
     }
     let dirs = data.map_or(cfg.data.clone(), <[PathBuf]>::to_vec);
@@ -120,21 +123,20 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
                 .find_map(|root| index.get(root.join(rel).as_path()).copied())
         })
     };
-    let test_rows = |repeat: &SavedRepeat| -> Result<Vec<usize>> {
-        if all {
-            return Ok((0..loaded.clips.len()).collect());
-        }
-        let split: SplitPaths = read_json(&repeat.dir.join("split.json"))?;
-        let rows: Vec<usize> = split.test.iter().filter_map(|p| find(p)).collect();
-        if rows.len() < split.test.len() {
+    let test_rows = |k: usize| -> Vec<usize> {
+        let Some(test) = test_splits.get(k) else {
+            return (0..loaded.clips.len()).collect();
+        };
+        let rows: Vec<usize> = test.iter().filter_map(|p| find(p)).collect();
+        if rows.len() < test.len() {
             eprintln!(
                 "warning: {}: {} of {} test clips are missing or undecodable",
-                repeat.result.name,
-                split.test.len() - rows.len(),
-                split.test.len()
+                saved[k].result.name,
+                test.len() - rows.len(),
+                test.len()
             );
         }
-        Ok(rows)
+        rows
     };
     let compute = match cfg.model {
         ModelKind::Svm => Compute::cpu(),
@@ -153,21 +155,21 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
     match cfg.model {
         ModelKind::Svm => {
             let rows = mfcc_means(&loaded.audio, &cfg.features)?;
-            for repeat in &saved {
+            for (k, repeat) in saved.iter().enumerate() {
                 let model: SvmModel = read_json(&repeat.dir.join("svm.json"))?;
-                let test = test_rows(repeat)?;
+                let test = test_rows(k);
                 let scores = model.decision(&test.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>());
                 score(repeat, &test, &scores);
             }
         }
         _ => {
             let features = log_mel_tensor(&compute, &loaded.audio, &cfg.features)?;
-            for repeat in &saved {
+            for (k, repeat) in saved.iter().enumerate() {
                 let net: NetConfig = read_json(&repeat.dir.join("net.json"))?;
                 let network = load_network(&repeat.weights, Network::new(&net, &compute.device))?;
                 let image_size = net.image_size;
                 let batcher = Batcher::new(features.clone(), labels.clone(), net);
-                let test = test_rows(repeat)?;
+                let test = test_rows(k);
                 let (_, _, probabilities) = evaluate(&network, &batcher, &test, cfg.train.batch_size, image_size)?;
                 score(repeat, &test, &widen(&probabilities));
             }

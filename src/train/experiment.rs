@@ -92,12 +92,8 @@ pub struct ExperimentConfig {
     pub max_repeats: Option<usize>,
     /// Skip this many repeats first (with `max_repeats`, a slice of the repeats: the folds of
     /// one run split over several processes or machines, merged afterwards with `--resume`).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub first_repeat: usize,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 impl ExperimentConfig {
@@ -296,7 +292,7 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     };
     eprintln!("{} clips; device: {}", corpus.clips.len(), compute.info.describe());
     let mut repeats = repeats(cfg, &corpus)?;
-    if cfg.first_repeat >= repeats.len() {
+    if cfg.first_repeat > 0 && cfg.first_repeat >= repeats.len() {
         return Err(Error::Config(format!(
             "--first-repeat {}: the protocol has only {} repeats",
             cfg.first_repeat,
