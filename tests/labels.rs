@@ -12,34 +12,6 @@ use common::*;
 use emovox::gpu::Compute;
 use emovox::predict::Predictor;
 
-const RATE: u32 = 16_000;
-
-/// One second of a harmonic voice at `pitch` Hz with an amplitude envelope `env(t)`.
-fn voice(pitch: f32, env: impl Fn(f32) -> f32) -> Vec<f32> {
-    let n = RATE as usize;
-    (0..n)
-        .map(|i| {
-            let t = i as f32 / RATE as f32;
-            let phase = 2.0 * std::f32::consts::PI * pitch * t;
-            let harmonics = phase.sin() + 0.5 * (2.0 * phase).sin() + 0.25 * (3.0 * phase).sin();
-            0.3 * env(t) * harmonics
-        })
-        .collect()
-}
-
-/// Take `k` of class `class`: calm (low, steady), excited (high, fast tremolo, loud),
-/// bored (lowest, fading and quiet); pitch varies a little per take.
-fn clip(class: &str, k: usize) -> Vec<f32> {
-    let jitter = 1.0 + 0.06 * ((k * 7919 % 11) as f32 / 10.0 - 0.5);
-    match class {
-        "calm" => voice(160.0 * jitter, |_| 0.6),
-        "excited" => voice(340.0 * jitter, |t| {
-            0.6 + 0.4 * (2.0 * std::f32::consts::PI * 6.0 * t).sin()
-        }),
-        _ => voice(100.0 * jitter, |t| 0.45 * (1.0 - 0.7 * t)),
-    }
-}
-
 /// 30 takes of each class under `dir/mine/<class>/`, and `dir/split.csv` holding every sixth
 /// take out for test and the next for validation.
 fn write_corpus(dir: &std::path::Path) {
@@ -47,7 +19,11 @@ fn write_corpus(dir: &std::path::Path) {
     for class in ["calm", "excited", "bored"] {
         for k in 0..30 {
             let name = format!("mine/{class}/take{k:02}.wav");
-            write(dir, &name, &wav_bytes(&clip(class, k), 1, RATE, WavFormat::Int(16)));
+            write(
+                dir,
+                &name,
+                &wav_bytes(&made_up_take(class, k), 1, MADE_UP_RATE, WavFormat::Int(16)),
+            );
             let part = match k % 6 {
                 0 => "test",
                 1 => "val",
@@ -132,7 +108,7 @@ fn three_made_up_classes_train_and_predict() {
     let probe = write(
         dir.path(),
         "probe.wav",
-        &wav_bytes(&clip("excited", 100), 1, RATE, WavFormat::Int(16)),
+        &wav_bytes(&made_up_take("excited", 100), 1, MADE_UP_RATE, WavFormat::Int(16)),
     );
     let out = emovox(
         &[
@@ -185,7 +161,7 @@ fn three_made_up_classes_train_and_predict() {
     listed["repeats"].as_array_mut().unwrap().reverse();
     std::fs::write(swapped.join("metrics.json"), listed.to_string()).unwrap();
     let second = Predictor::load(&swapped, Compute::cpu()).unwrap();
-    let clips = [clip("calm", 101), clip("bored", 102)];
+    let clips = [made_up_take("calm", 101), made_up_take("bored", 102)];
     let (e, a, b) = (
         ensemble.classify(&clips, 4).unwrap(),
         first.classify(&clips, 4).unwrap(),

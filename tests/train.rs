@@ -1,11 +1,11 @@
 //! Metrics against hand-computed values, checkpoint round trip, exact resumption, a tiny
-//! network learning a tiny synthetic task, the SVM on separable data, ResNet34's size, and
-//! the report PNGs. All on the CPU backend (flex), seconds each.
+//! network learning a tiny synthetic task, the SVM on separable data, ResNet34's size, the
+//! report PNGs, speaker batches, and test-time BatchNorm adaptation. All on the CPU backend (flex), seconds each.
 
 use burn::tensor::{Device, Tensor, TensorData};
 use emovox::corpus::Classes;
-use emovox::eval::{MeanStd, Metrics};
-use emovox::models::{ModelKind, NetConfig, Network, ResNet, SvmConfig, SvmModel, prepare_input};
+use emovox::eval::{MeanStd, Metrics, adapt_batch_norm};
+use emovox::models::{ModelKind, NetConfig, NetInput, Network, ResNet, SvmConfig, SvmModel, prepare_input};
 use emovox::train::checkpoint::{load_network, save_module, save_module_half};
 use emovox::train::{Batcher, TrainConfig, evaluate, fit};
 use std::sync::{Mutex, MutexGuard};
@@ -318,4 +318,98 @@ fn report_pngs_are_written() {
     }
     let unwritable = dir.path().join("no/such/dir/x.png");
     assert!(emovox::plot::confusion_png(&unwritable, "t", &[vec![1]], &["a"]).is_err());
+}
+
+#[test]
+fn speaker_batches_hold_one_speaker_each_and_every_row_once() {
+    let (features, labels, net) = synthetic();
+    // 24 rows: speaker s has rows with i % 3 == s, plus speaker 3 alone on rows 20-23.
+    let speakers: Vec<usize> = (0..labels.len()).map(|i| if i >= 20 { 3 } else { i % 3 }).collect();
+    let batcher = Batcher::new(features, labels, net).with_speakers(speakers.clone());
+    let train: Vec<usize> = (0..24).collect();
+    let cfg = TrainConfig {
+        speaker_batches: true,
+        batch_size: 4,
+        ..tiny_config(1)
+    };
+    let batches = batcher.epoch_batches(&train, &cfg, 0).unwrap();
+    let mut seen: Vec<usize> = batches.concat();
+    seen.sort_unstable();
+    assert_eq!(seen, train);
+    for batch in &batches {
+        assert!(batch.iter().all(|&r| speakers[r] == speakers[batch[0]]), "{batch:?}");
+    }
+    // Speakers 0-2 have 7, 7 and 6 rows: two batches each (4+3, 4+3, 3+3); speaker 3 one of 4.
+    let mut sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [3, 3, 3, 3, 4, 4, 4]);
+    // Another epoch, another order; plain batches ignore speakers.
+    assert_ne!(batcher.epoch_batches(&train, &cfg, 1).unwrap(), batches);
+    let plain = batcher.epoch_batches(&train, &tiny_config(1), 0).unwrap();
+    assert_eq!(plain.iter().map(Vec::len).collect::<Vec<_>>(), [8, 8, 8]);
+    assert!(plain.iter().any(|b| b.iter().any(|&r| speakers[r] != speakers[b[0]])));
+}
+
+#[test]
+fn batch_norm_adaptation_takes_the_statistics_of_the_adapted_clips() {
+    let _turn = rng_lock();
+    let (features, labels, mut net) = synthetic();
+    net.kind = ModelKind::Cnn;
+    net.hidden = 4;
+    let network = Network::new(&net, &Device::flex());
+    let batcher = Batcher::new(features, labels, net);
+    let rows = [0, 3, 4, 7, 9];
+    // Batches of 2, 2 and 1 clips, weighted by their clips.
+    let adapted = adapt_batch_norm(network.clone(), &batcher, &rows, 2, 32).unwrap();
+    let (Network::Cnn(before), Network::Cnn(after)) = (&network, &adapted) else {
+        unreachable!("a CNN was built")
+    };
+    let NetInput::Image(x) = batcher.batch(&rows, 32).0 else {
+        unreachable!("the CNN takes images")
+    };
+    // The first BatchNorm's mean: the mean of the first convolution over those clips.
+    let conv = before.blocks[0].conv1.forward(x);
+    let [n, c, h, w] = conv.dims();
+    let expected: Vec<f32> = conv
+        .swap_dims(0, 1)
+        .reshape([c, n * h * w])
+        .mean_dim(1)
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let got: Vec<f32> = after.blocks[0]
+        .bn1
+        .running_mean
+        .value()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs()));
+    assert!(scale > 0.1, "{expected:?}");
+    assert!(max_abs(&got, &expected) < 1e-4 * scale, "{got:?} vs {expected:?}");
+    // The variance moved off its initial 1, and the network it came from kept its statistics.
+    let var: Vec<f32> = after.blocks[0]
+        .bn1
+        .running_var
+        .value()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    assert!(var.iter().all(|v| (v - 1.0).abs() > 1e-3), "{var:?}");
+    let kept: Vec<f32> = before.blocks[0]
+        .bn1
+        .running_mean
+        .value()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    assert!(kept.iter().all(|&v| v == 0.0), "{kept:?}");
+    // The BiLSTM has no BatchNorm to adapt.
+    let (features, labels, net) = synthetic();
+    let lstm = Network::new(&net, &Device::flex());
+    assert!(adapt_batch_norm(lstm, &Batcher::new(features, labels, net), &rows, 2, 32).is_err());
+}
+
+fn max_abs(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
 }

@@ -5,7 +5,7 @@ use super::train::print_results;
 use super::{DeviceArgs, print_json};
 use anyhow::Result;
 use clap::Args;
-use emovox::eval::{evaluate_run, robustness};
+use emovox::eval::{BnAdaptation, evaluate_run, robustness};
 use emovox::gpu::Compute;
 use emovox::predict::Predictor;
 use emovox::train::checkpoint::read_json;
@@ -26,10 +26,20 @@ pub struct EvalArgs {
     /// corpus), on the classes the model shares with that data.
     #[arg(long, conflicts_with = "robustness")]
     all: bool,
+    /// Re-estimate each network's BatchNorm statistics before scoring, on all the clips it
+    /// scores (`scored`, the default) or on each speaker's clips separately (`speaker`):
+    /// test-time adaptation to a new corpus, microphone or voice. Labels are not used, but the
+    /// scored clips shape the model, so report these numbers apart from plain ones.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "scored", conflicts_with = "robustness")]
+    adapt_bn: Option<BnAdaptation>,
     /// Robustness report instead: labels unchanged and accuracy of --clips clips of --data (or
     /// the run's data) under gain, peak normalisation, noise, telephone band and reverberation.
     #[arg(long)]
     robustness: bool,
+    /// With --robustness and a run directory: the ensemble of all its repeats (e.g. the k fold
+    /// models of `--protocol speaker`, probabilities averaged), as `predict --ensemble` uses it.
+    #[arg(long, requires = "robustness")]
+    ensemble: bool,
     /// Clips in the robustness report (evenly spaced over the sorted corpus).
     #[arg(long, default_value_t = 60)]
     clips: usize,
@@ -41,7 +51,12 @@ pub struct EvalArgs {
 }
 
 fn run_robustness(args: &EvalArgs) -> Result<ExitCode> {
-    let predictor = Predictor::load(&args.run, Compute::select(args.device.device)?)?;
+    let compute = Compute::select(args.device.device)?;
+    let predictor = if args.ensemble {
+        Predictor::load_ensemble(&args.run, compute)?
+    } else {
+        Predictor::load(&args.run, compute)?
+    };
     let data = match &args.data {
         Some(d) => d.clone(),
         None => read_json::<ExperimentConfig>(&args.run.join("config.json"))?.data,
@@ -52,8 +67,13 @@ fn run_robustness(args: &EvalArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{}: {} clips, accuracy {:.3} as recorded (device: {})",
+        "{}{}: {} clips, accuracy {:.3} as recorded (device: {})",
         args.run.display(),
+        if predictor.members() > 1 {
+            format!(" ({} models averaged)", predictor.members())
+        } else {
+            String::new()
+        },
         report.clips,
         report.accuracy,
         predictor.compute.info.describe()
@@ -69,7 +89,7 @@ pub fn run_eval(args: EvalArgs) -> Result<ExitCode> {
     if args.robustness {
         return run_robustness(&args);
     }
-    let report = evaluate_run(&args.run, args.data.as_deref(), args.all)?;
+    let report = evaluate_run(&args.run, args.data.as_deref(), args.all, args.adapt_bn)?;
     if args.json {
         print_json(&report)?;
     } else {
@@ -92,6 +112,11 @@ pub fn run_eval(args: EvalArgs) -> Result<ExitCode> {
             report.scored_classes.len(),
             report.scored_classes.join(", ")
         );
+        match report.adapted_bn {
+            Some(BnAdaptation::Scored) => println!("BatchNorm statistics were re-estimated on the scored clips"),
+            Some(BnAdaptation::Speaker) => println!("BatchNorm statistics were re-estimated on each speaker's clips"),
+            None => {}
+        }
         if report.left_out > 0 {
             println!(
                 "{} clips of labels the model does not have were left out",

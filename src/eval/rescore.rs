@@ -4,8 +4,8 @@
 //! the most probable shared class (the argmax restricted to them), so a RAVDESS model (8
 //! classes) on SAVEE (7, no calm) is scored on exactly those 7.
 
-use super::{Metrics, SharedClasses, Summary};
-use crate::corpus::Corpus;
+use super::{BnAdaptation, Metrics, SharedClasses, Summary, adapt_batch_norm};
+use crate::corpus::{Classes, Corpus};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::features::log_mel_tensor;
@@ -13,6 +13,7 @@ use crate::gpu::Compute;
 use crate::models::{ModelKind, NetConfig, Network, SvmModel};
 use crate::train::checkpoint::{load_network, read_json};
 use crate::train::experiment::{ExperimentConfig, ExperimentResult, RepeatResult, SplitPaths, mfcc_means, widen};
+use crate::train::protocol::scored_rows;
 use crate::train::{Batcher, evaluate};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -28,6 +29,9 @@ pub struct EvalReport {
     pub scored_classes: Vec<String>,
     /// Clips whose labels the model does not have (left out).
     pub left_out: usize,
+    /// Whether BatchNorm statistics were re-estimated on the scored clips first, and on which.
+    #[serde(default)]
+    pub adapted_bn: Option<BnAdaptation>,
     pub summary: Summary,
     pub pooled: Metrics,
     pub repeats: Vec<RepeatResult>,
@@ -68,8 +72,15 @@ fn saved_repeats(run_dir: &Path) -> Result<Vec<SavedRepeat>> {
 /// Re-scores every repeat of a finished run (or a model directory) from its saved model on
 /// its own test split. `data` relocates the corpora (the split's files are looked up under the
 /// new folders by their path relative to the old ones); with `all`, every labelled clip found
-/// is scored instead (e.g. another corpus), on the classes the model shares with it.
-pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Result<EvalReport> {
+/// is scored instead (e.g. another corpus), on the classes the model shares with it. With
+/// `adapt_bn`, each network's BatchNorm statistics are first re-estimated on the clips it is
+/// about to score, together or per speaker ([`adapt_batch_norm`]; transductive, labels unused).
+pub fn evaluate_run(
+    run_dir: &Path,
+    data: Option<&[PathBuf]>,
+    all: bool,
+    adapt_bn: Option<BnAdaptation>,
+) -> Result<EvalReport> {
     let cfg: ExperimentConfig = read_json(&run_dir.join("config.json"))?;
     let saved = saved_repeats(run_dir)?;
     // Each repeat's test split, read before any audio is decoded: a run that held nothing out
@@ -94,10 +105,21 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
     for clip in &mut corpus.clips {
         clip.label = cfg.labels.map(&clip.label);
     }
-    let shared = if all {
-        SharedClasses::between(&cfg.classes, &corpus.classes())?
-    } else {
-        SharedClasses::all(&cfg.classes)
+    // On other data, the classes the model shares with it; on a repeat's own split, the
+    // classes that repeat was scored on in training (all of them, or under the corpus protocol
+    // the ones the held-out corpus shares with the training corpora).
+    let data_shared = all
+        .then(|| SharedClasses::between(&cfg.classes, &corpus.classes()))
+        .transpose()?;
+    let repeat_shared = |repeat: &SavedRepeat| -> Result<SharedClasses> {
+        match &data_shared {
+            Some(shared) => Ok(shared.clone()),
+            None if repeat.result.scored_classes.is_empty() => Ok(SharedClasses::all(&cfg.classes)),
+            None => SharedClasses::between(
+                &cfg.classes,
+                &Classes::from_labels(repeat.result.scored_classes.iter().map(String::as_str)),
+            ),
+        }
     };
     let before = corpus.clips.len();
     corpus.clips.retain(|c| cfg.classes.index(&c.label).is_some());
@@ -123,9 +145,12 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
                 .find_map(|root| index.get(root.join(rel).as_path()).copied())
         })
     };
-    let test_rows = |k: usize| -> Vec<usize> {
+    // Repeat k's classes scored and its test rows (the clips of those classes).
+    let test_rows = |k: usize| -> Result<(Vec<usize>, SharedClasses)> {
+        let shared = repeat_shared(&saved[k])?;
         let Some(test) = test_splits.get(k) else {
-            return (0..loaded.clips.len()).collect();
+            let rows: Vec<usize> = (0..loaded.clips.len()).collect();
+            return Ok((scored_rows(&shared, &rows, &labels), shared));
         };
         let rows: Vec<usize> = test.iter().filter_map(|p| find(p)).collect();
         if rows.len() < test.len() {
@@ -136,14 +161,19 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
                 test.len()
             );
         }
-        rows
+        Ok((scored_rows(&shared, &rows, &labels), shared))
     };
+    if adapt_bn.is_some() && cfg.model == ModelKind::Svm {
+        return Err(Error::Config(
+            "--adapt-bn needs a network with BatchNorm, not an SVM".into(),
+        ));
+    }
     let compute = match cfg.model {
         ModelKind::Svm => Compute::cpu(),
         _ => Compute::select(cfg.device)?,
     };
     let mut repeats = Vec::new();
-    let mut score = |repeat: &SavedRepeat, test: &[usize], scores: &[Vec<f64>]| {
+    let mut score = |repeat: &SavedRepeat, shared: &SharedClasses, test: &[usize], scores: &[Vec<f64>]| {
         let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
         repeats.push(RepeatResult {
             metrics: shared.score(&truth, scores),
@@ -157,9 +187,9 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
             let rows = mfcc_means(&loaded.audio, &cfg.features)?;
             for (k, repeat) in saved.iter().enumerate() {
                 let model: SvmModel = read_json(&repeat.dir.join("svm.json"))?;
-                let test = test_rows(k);
+                let (test, shared) = test_rows(k)?;
                 let scores = model.decision(&test.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>());
-                score(repeat, &test, &scores);
+                score(repeat, &shared, &test, &scores);
             }
         }
         _ => {
@@ -169,9 +199,27 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
                 let network = load_network(&repeat.weights, Network::new(&net, &compute.device))?;
                 let image_size = net.image_size;
                 let batcher = Batcher::new(features.clone(), labels.clone(), net);
-                let test = test_rows(k);
-                let (_, _, probabilities) = evaluate(&network, &batcher, &test, cfg.train.batch_size, image_size)?;
-                score(repeat, &test, &widen(&probabilities));
+                let (test, shared) = test_rows(k)?;
+                let (test, probabilities) = match adapt_bn {
+                    None => {
+                        let (_, _, probabilities) =
+                            evaluate(&network, &batcher, &test, cfg.train.batch_size, image_size)?;
+                        (test, probabilities)
+                    }
+                    Some(scope) => {
+                        // Each group scored by the network adapted to it; rows in group order.
+                        let (mut rows, mut probabilities) = (Vec::new(), Vec::new());
+                        for group in scope.groups(&test, |i| loaded.clips[i].speaker.clone()) {
+                            let adapted =
+                                adapt_batch_norm(network.clone(), &batcher, &group, cfg.train.batch_size, image_size)?;
+                            let (_, _, p) = evaluate(&adapted, &batcher, &group, cfg.train.batch_size, image_size)?;
+                            rows.extend(group);
+                            probabilities.extend(p);
+                        }
+                        (rows, probabilities)
+                    }
+                };
+                score(repeat, &shared, &test, &widen(&probabilities));
             }
         }
     }
@@ -180,8 +228,14 @@ pub fn evaluate_run(run_dir: &Path, data: Option<&[PathBuf]>, all: bool) -> Resu
     Ok(EvalReport {
         run: run_dir.to_path_buf(),
         test_set: if all { "all".into() } else { "split".into() },
-        scored_classes: shared.names(),
+        // Every class some repeat was scored on, in the model's order.
+        scored_classes: names
+            .iter()
+            .filter(|n| repeats.iter().any(|r| r.scored_classes.iter().any(|s| s == *n)))
+            .map(|n| n.to_string())
+            .collect(),
         left_out,
+        adapted_bn: adapt_bn,
         summary: Summary::of(&metrics),
         pooled: Metrics::pooled(&metrics, &names),
         repeats,

@@ -71,6 +71,11 @@ impl Cnn {
         }
     }
 
+    /// Every BatchNorm, input side first.
+    pub fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
+        self.blocks.iter_mut().flat_map(|b| [&mut b.bn1, &mut b.bn2]).collect()
+    }
+
     /// Logits [batch, classes].
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = self.blocks.iter().fold(x, |x, b| b.forward(x));

@@ -260,20 +260,25 @@ impl MobileNet {
     /// AudioSet training) leaves the statistics lagging far behind a new domain during a short
     /// fine-tune; training uses [`TRAIN_BN_MOMENTUM`].
     pub fn with_bn_momentum(mut self, momentum: f64) -> Self {
-        let set = |c: &mut ConvNormAct| c.bn.momentum = momentum;
-        for feature in &mut self.features {
-            match feature {
-                Feature::Conv(c) => set(c),
-                Feature::Block(b) => {
-                    for layer in &mut b.block {
-                        if let BlockLayer::Conv(c) = layer {
-                            set(c);
-                        }
-                    }
-                }
-            }
+        for bn in self.batch_norms_mut() {
+            bn.momentum = momentum;
         }
         self
+    }
+
+    /// Every BatchNorm, input side first.
+    pub fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
+        let mut norms = Vec::new();
+        for feature in &mut self.features {
+            match feature {
+                Feature::Conv(c) => norms.push(&mut c.bn),
+                Feature::Block(b) => norms.extend(b.block.iter_mut().filter_map(|layer| match layer {
+                    BlockLayer::Conv(c) => Some(&mut c.bn),
+                    BlockLayer::Se(_) => None,
+                })),
+            }
+        }
+        norms
     }
 
     /// Replaces the classifier's output layer with a fresh `classes`-way one.

@@ -13,6 +13,7 @@ pub mod svm;
 use crate::corpus::Classes;
 use crate::error::{Error, Result};
 use burn::module::Module;
+use burn::nn::BatchNorm;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -158,6 +159,16 @@ impl Network {
                 ..m
             }),
             other => other,
+        }
+    }
+
+    /// Every BatchNorm of the network (none in the BiLSTM).
+    pub fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
+        match self {
+            Network::BiLstm(_) => Vec::new(),
+            Network::ResNet(m) => m.batch_norms_mut(),
+            Network::Cnn(m) => m.batch_norms_mut(),
+            Network::MobileNet(m) => m.batch_norms_mut(),
         }
     }
 

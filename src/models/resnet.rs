@@ -37,6 +37,12 @@ fn conv(in_c: usize, out_c: usize, kernel: usize, stride: usize, device: &Device
 }
 
 impl BasicBlock {
+    fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
+        let mut norms = vec![&mut self.bn1, &mut self.bn2];
+        norms.extend(self.downsample.as_mut().map(|d| &mut d.bn));
+        norms
+    }
+
     fn new(in_c: usize, out_c: usize, stride: usize, device: &Device) -> Self {
         let downsample = (stride != 1 || in_c != out_c).then(|| Downsample {
             conv: conv(in_c, out_c, 1, stride, device),
@@ -123,6 +129,18 @@ impl ResNet {
     /// Logits [batch, classes].
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         self.fc.forward(self.embed(x))
+    }
+
+    /// Every BatchNorm, input side first.
+    pub fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
+        let mut norms = vec![&mut self.bn1];
+        for block in [&mut self.layer1, &mut self.layer2, &mut self.layer3, &mut self.layer4]
+            .into_iter()
+            .flatten()
+        {
+            norms.extend(block.batch_norms_mut());
+        }
+        norms
     }
 
     /// Replaces the head with a fresh `classes`-way linear layer.

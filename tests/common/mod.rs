@@ -290,3 +290,32 @@ pub fn speech_wav(dir: &Path) -> PathBuf {
     };
     write(dir, "speech.wav", &wav_bytes(&samples, 1, rate, WavFormat::Int(16)))
 }
+
+/// Sample rate of [`made_up_take`].
+pub const MADE_UP_RATE: u32 = 16_000;
+
+/// One second of a harmonic voice at `pitch` Hz with an amplitude envelope `env(t)`.
+pub fn made_up_voice(pitch: f32, env: impl Fn(f32) -> f32) -> Vec<f32> {
+    let n = MADE_UP_RATE as usize;
+    (0..n)
+        .map(|i| {
+            let t = i as f32 / MADE_UP_RATE as f32;
+            let phase = 2.0 * std::f32::consts::PI * pitch * t;
+            let harmonics = phase.sin() + 0.5 * (2.0 * phase).sin() + 0.25 * (3.0 * phase).sin();
+            0.3 * env(t) * harmonics
+        })
+        .collect()
+}
+
+/// Take `k` of class `class`: calm (low, steady), excited (high, fast tremolo, loud),
+/// bored (lowest, fading and quiet); pitch varies a little per take.
+pub fn made_up_take(class: &str, k: usize) -> Vec<f32> {
+    let jitter = 1.0 + 0.06 * ((k * 7919 % 11) as f32 / 10.0 - 0.5);
+    match class {
+        "calm" => made_up_voice(160.0 * jitter, |_| 0.6),
+        "excited" => made_up_voice(340.0 * jitter, |t| {
+            0.6 + 0.4 * (2.0 * std::f32::consts::PI * 6.0 * t).sin()
+        }),
+        _ => made_up_voice(100.0 * jitter, |t| 0.45 * (1.0 - 0.7 * t)),
+    }
+}
