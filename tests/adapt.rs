@@ -1,10 +1,11 @@
-//! The corpus protocol end to end through the binary, with speaker batches and test-time
-//! BatchNorm adaptation: two made-up corpora named like RAVDESS (neutral, calm, happy; four
-//! actors) and SAVEE (neutral, happy; four speakers, each on its own noisy line) train the
-//! compact CNN with `--protocol corpus --speaker-batches`, each corpus held out in turn and
-//! scored on the classes both sides share; `eval` re-scores the saved models to exactly the
-//! recorded scores (the held-out RAVDESS calm clips are not scored); `eval --adapt-bn` scores
-//! the same clips with BatchNorm statistics re-estimated on them, together or per speaker.
+//! The corpus protocol end to end through the binary, and test-time BatchNorm adaptation:
+//! two made-up corpora named like RAVDESS (neutral, calm, happy; four actors) and SAVEE
+//! (neutral, happy; four speakers, each on its own noisy line) train the compact CNN with
+//! `--protocol corpus`, each corpus held out in turn and scored on the classes both sides
+//! share; `eval` re-scores the saved models to exactly the recorded scores (the held-out
+//! RAVDESS calm clips are not scored); `eval --adapt-bn` scores the same clips with BatchNorm
+//! statistics re-estimated on them, together or per speaker; `--ensemble --all` scores both
+//! models as one.
 
 mod common;
 
@@ -69,7 +70,6 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
             "cnn",
             "--protocol",
             "corpus",
-            "--speaker-batches",
             "--batch-size",
             "8",
             "--duration",
@@ -84,9 +84,6 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
         ],
         dir.path(),
     ));
-    let config: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("runs/loco/config.json")).unwrap()).unwrap();
-    assert_eq!(config["train"]["speaker_batches"], true);
     let repeats = trained["repeats"].as_array().unwrap();
     let names: Vec<&str> = repeats.iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["test-ravdess", "test-savee"]);
@@ -122,6 +119,36 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
             assert_eq!(m["per_class"].as_array().unwrap().len(), 3, "{scope} {}", r["name"]);
         }
     }
+    // Both corpus models as one ensemble on every clip of both corpora (calm is the models'
+    // too, so all 120 clips are scored), adapted per speaker; an ensemble needs --all.
+    let ensemble = json(&emovox(
+        &[
+            "eval",
+            "--run",
+            "runs/loco",
+            "--data",
+            "rav",
+            "sav",
+            "--all",
+            "--ensemble",
+            "--adapt-bn",
+            "speaker",
+            "--json",
+        ],
+        dir.path(),
+    ));
+    assert_eq!(ensemble["repeats"].as_array().unwrap().len(), 1);
+    assert_eq!(ensemble["repeats"][0]["name"], "ensemble of 2");
+    assert_eq!(ensemble["pooled"]["n"], 120);
+    assert_eq!(
+        ensemble["scored_classes"],
+        serde_json::json!(["neutral", "calm", "happy"])
+    );
+    let out = emovox(&["eval", "--run", "runs/loco", "--ensemble"], dir.path());
+    assert!(
+        !out.status.success(),
+        "an ensemble's members have different test splits"
+    );
     let out = emovox(
         &["eval", "--run", "runs/loco", "--adapt-bn", "--robustness"],
         dir.path(),

@@ -2,7 +2,7 @@
 //! made-up classes trains a CNN on the CPU, scores well above chance on its own test split,
 //! `eval` re-scores the saved models to the recorded scores, and `predict` reports exactly
 //! those classes with probabilities; a run's repeats predict as
-//! an ensemble (probabilities averaged); `--protocol all` trains on every clip and scores
+//! an ensemble (probabilities averaged), also once exported as one model directory; `--protocol all` trains on every clip and scores
 //! nothing; a run's repeats trained in two slices (`--first-repeat`, `--max-repeats`) merge with
 //! `--resume` into the scores each slice reported.
 
@@ -173,6 +173,42 @@ fn three_made_up_classes_train_and_predict() {
         }
     }
     assert_ne!(a, b, "the two repeats are different models");
+
+    // Exported as an ensemble (f32): a model directory that predicts with both repeats and
+    // re-scores each on its own test split.
+    let out = emovox(
+        &[
+            "export-model",
+            "--run",
+            "runs/mine",
+            "--ensemble",
+            "--f32",
+            "--out",
+            "shipped",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shipped = Predictor::load(&dir.path().join("shipped"), Compute::cpu()).unwrap();
+    assert_eq!(shipped.members(), 2);
+    assert_eq!(shipped.classify(&clips, 4).unwrap(), e);
+    let out = emovox(&["eval", "--run", "shipped", "--json"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rescored: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for k in 0..2 {
+        assert_eq!(
+            rescored["repeats"][k]["metrics"], metrics["repeats"][k]["metrics"],
+            "member {k}"
+        );
+    }
+    // Exporting over a run directory is refused: it would delete the run.
+    let out = emovox(
+        &["export-model", "--run", "runs/mine", "--out", "runs/swapped"],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an emovox model"));
+    assert!(swapped.join("metrics.json").exists());
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Metrics against hand-computed values, checkpoint round trip, exact resumption, a tiny
 //! network learning a tiny synthetic task, the SVM on separable data, ResNet34's size, the
-//! report PNGs, speaker batches, and test-time BatchNorm adaptation. All on the CPU backend (flex), seconds each.
+//! report PNGs, and test-time BatchNorm adaptation. All on the CPU backend (flex), seconds each.
 
 use burn::tensor::{Device, Tensor, TensorData};
 use emovox::corpus::Classes;
@@ -318,36 +318,6 @@ fn report_pngs_are_written() {
     }
     let unwritable = dir.path().join("no/such/dir/x.png");
     assert!(emovox::plot::confusion_png(&unwritable, "t", &[vec![1]], &["a"]).is_err());
-}
-
-#[test]
-fn speaker_batches_hold_one_speaker_each_and_every_row_once() {
-    let (features, labels, net) = synthetic();
-    // 24 rows: speaker s has rows with i % 3 == s, plus speaker 3 alone on rows 20-23.
-    let speakers: Vec<usize> = (0..labels.len()).map(|i| if i >= 20 { 3 } else { i % 3 }).collect();
-    let batcher = Batcher::new(features, labels, net).with_speakers(speakers.clone());
-    let train: Vec<usize> = (0..24).collect();
-    let cfg = TrainConfig {
-        speaker_batches: true,
-        batch_size: 4,
-        ..tiny_config(1)
-    };
-    let batches = batcher.epoch_batches(&train, &cfg, 0).unwrap();
-    let mut seen: Vec<usize> = batches.concat();
-    seen.sort_unstable();
-    assert_eq!(seen, train);
-    for batch in &batches {
-        assert!(batch.iter().all(|&r| speakers[r] == speakers[batch[0]]), "{batch:?}");
-    }
-    // Speakers 0-2 have 7, 7 and 6 rows: two batches each (4+3, 4+3, 3+3); speaker 3 one of 4.
-    let mut sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
-    sizes.sort_unstable();
-    assert_eq!(sizes, [3, 3, 3, 3, 4, 4, 4]);
-    // Another epoch, another order; plain batches ignore speakers.
-    assert_ne!(batcher.epoch_batches(&train, &cfg, 1).unwrap(), batches);
-    let plain = batcher.epoch_batches(&train, &tiny_config(1), 0).unwrap();
-    assert_eq!(plain.iter().map(Vec::len).collect::<Vec<_>>(), [8, 8, 8]);
-    assert!(plain.iter().any(|b| b.iter().any(|&r| speakers[r] != speakers[b[0]])));
 }
 
 #[test]

@@ -5,7 +5,7 @@ use super::train::print_results;
 use super::{DeviceArgs, print_json};
 use anyhow::Result;
 use clap::Args;
-use emovox::eval::{BnAdaptation, evaluate_run, robustness};
+use emovox::eval::{BnAdaptation, RescoreOptions, evaluate_run, robustness};
 use emovox::gpu::Compute;
 use emovox::predict::Predictor;
 use emovox::train::checkpoint::read_json;
@@ -36,9 +36,10 @@ pub struct EvalArgs {
     /// the run's data) under gain, peak normalisation, noise, telephone band and reverberation.
     #[arg(long)]
     robustness: bool,
-    /// With --robustness and a run directory: the ensemble of all its repeats (e.g. the k fold
-    /// models of `--protocol speaker`, probabilities averaged), as `predict --ensemble` uses it.
-    #[arg(long, requires = "robustness")]
+    /// Score the run's repeats (e.g. the k fold models of `--protocol speaker`) as one
+    /// ensemble, probabilities averaged, as `predict --ensemble` uses them: with --all on
+    /// other data, or in the --robustness report.
+    #[arg(long)]
     ensemble: bool,
     /// Clips in the robustness report (evenly spaced over the sorted corpus).
     #[arg(long, default_value_t = 60)]
@@ -89,7 +90,13 @@ pub fn run_eval(args: EvalArgs) -> Result<ExitCode> {
     if args.robustness {
         return run_robustness(&args);
     }
-    let report = evaluate_run(&args.run, args.data.as_deref(), args.all, args.adapt_bn)?;
+    let options = RescoreOptions {
+        data: args.data.clone(),
+        all: args.all,
+        adapt_bn: args.adapt_bn,
+        ensemble: args.ensemble,
+    };
+    let report = evaluate_run(&args.run, &options)?;
     if args.json {
         print_json(&report)?;
     } else {

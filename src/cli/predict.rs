@@ -401,7 +401,8 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
 
 #[derive(Args)]
 pub struct ExportArgs {
-    /// A run directory written by `emovox train` (its first repeat's best weights are taken).
+    /// A run directory written by `emovox train` (its first repeat's best weights are taken,
+    /// or all repeats with --ensemble).
     #[arg(long)]
     run: PathBuf,
     /// The model directory to write.
@@ -410,10 +411,14 @@ pub struct ExportArgs {
     /// Keep the weights in f32 (default: f16, half the size; BatchNorm statistics stay f32).
     #[arg(long)]
     f32: bool,
+    /// Export every repeat of the run (e.g. its k fold models) as one ensemble whose
+    /// probabilities `predict` averages.
+    #[arg(long)]
+    ensemble: bool,
 }
 
 pub fn export(args: ExportArgs) -> Result<ExitCode> {
-    let out = emovox::predict::export_model(&args.run, &args.out, !args.f32)?;
+    let out = emovox::predict::export_model(&args.run, &args.out, !args.f32, args.ensemble)?;
     println!(
         "wrote the model in {} (use it with: emovox predict --model {} FILE)",
         out.display(),

@@ -263,10 +263,6 @@ pub struct TrainArgs {
     /// With --pretrained: epochs that train only the new head before fine-tuning all layers.
     #[arg(long, default_value_t = 0)]
     freeze_epochs: usize,
-    /// Every training batch holds one speaker's clips, so BatchNorm learns per-speaker
-    /// normalisation; score with `eval --adapt-bn speaker` to normalise test speakers alike.
-    #[arg(long)]
-    speaker_batches: bool,
     /// Scale every clip to this active speech level in dBFS before features, in training and
     /// prediction, so a recording's gain does not matter; `off` keeps each clip's own level
     /// (default: -35 for the networks, off for the SVM).
@@ -412,7 +408,6 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         audio_augment: args.augment.audio(),
         progressive: args.augment.progressive.clone().unwrap_or_default(),
         freeze_epochs: args.freeze_epochs,
-        speaker_batches: args.speaker_batches,
     };
     cfg.net = NetParams {
         hidden: args.hidden.unwrap_or(cfg.net.hidden),

@@ -8,12 +8,12 @@
 //! speaker's clips separately (per-speaker normalisation at every layer).
 
 use crate::error::{Error, Result};
-use crate::train::Batcher;
+use crate::train::{Batcher, evaluate};
 use burn::module::Module;
 
 use crate::models::Network;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Which clips a network's BatchNorm statistics are re-estimated on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -40,6 +40,29 @@ impl BnAdaptation {
             }
         }
     }
+}
+
+/// Class probabilities of `rows` (in their order), each group of `scope` scored by the network
+/// adapted to that group ([`adapt_batch_norm`]); without a scope, by `network` as it is.
+pub fn adapted_probabilities(
+    network: &Network,
+    batcher: &Batcher,
+    rows: &[usize],
+    scope: Option<BnAdaptation>,
+    speaker_of: impl Fn(usize) -> String,
+    batch_size: usize,
+    image_size: usize,
+) -> Result<Vec<Vec<f32>>> {
+    let Some(scope) = scope else {
+        return Ok(evaluate(network, batcher, rows, batch_size, image_size)?.2);
+    };
+    let mut by_row: HashMap<usize, Vec<f32>> = HashMap::with_capacity(rows.len());
+    for group in scope.groups(rows, speaker_of) {
+        let adapted = adapt_batch_norm(network.clone(), batcher, &group, batch_size, image_size)?;
+        let (_, _, probabilities) = evaluate(&adapted, batcher, &group, batch_size, image_size)?;
+        by_row.extend(group.into_iter().zip(probabilities));
+    }
+    Ok(rows.iter().filter_map(|r| by_row.remove(r)).collect())
 }
 
 /// `network` with BatchNorm statistics of `rows` (inputs built by `batcher`, `batch_size` at a

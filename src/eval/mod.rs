@@ -8,8 +8,8 @@ pub mod rescore;
 pub mod robustness;
 pub mod shared;
 
-pub use adapt::{BnAdaptation, adapt_batch_norm};
+pub use adapt::{BnAdaptation, adapt_batch_norm, adapted_probabilities};
 pub use metrics::{MeanStd, Metrics, Summary};
-pub use rescore::{EvalReport, evaluate_run};
+pub use rescore::{EvalReport, RescoreOptions, evaluate_run};
 pub use robustness::{RobustnessReport, robustness};
 pub use shared::SharedClasses;

@@ -4,17 +4,18 @@
 //! the most probable shared class (the argmax restricted to them), so a RAVDESS model (8
 //! classes) on SAVEE (7, no calm) is scored on exactly those 7.
 
-use super::{BnAdaptation, Metrics, SharedClasses, Summary, adapt_batch_norm};
+use super::{BnAdaptation, Metrics, SharedClasses, Summary, adapted_probabilities};
 use crate::corpus::{Classes, Corpus};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::features::log_mel_tensor;
 use crate::gpu::Compute;
 use crate::models::{ModelKind, NetConfig, Network, SvmModel};
+use crate::predict::{RunRepeats, SavedNetwork, saved_networks};
+use crate::train::Batcher;
 use crate::train::checkpoint::{load_network, read_json};
-use crate::train::experiment::{ExperimentConfig, ExperimentResult, RepeatResult, SplitPaths, mfcc_means, widen};
+use crate::train::experiment::{ExperimentConfig, RepeatResult, SplitPaths, mfcc_means, widen};
 use crate::train::protocol::scored_rows;
-use crate::train::{Batcher, evaluate};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -37,52 +38,35 @@ pub struct EvalReport {
     pub repeats: Vec<RepeatResult>,
 }
 
-/// A saved repeat: its training-time result and where its files are. A run directory keeps
-/// them in `<run>/<repeat>/` (weights `best.bpk`); a model directory from `export-model` is one
-/// repeat at its top level (weights `model.bpk`).
-struct SavedRepeat {
-    result: RepeatResult,
-    dir: PathBuf,
-    weights: PathBuf,
+/// How `eval` scores a run.
+#[derive(Debug, Clone, Default)]
+pub struct RescoreOptions {
+    /// Where the corpora are now (the split's files are looked up under the new folders by
+    /// their path relative to the old ones), or other data to score with `all`.
+    pub data: Option<Vec<PathBuf>>,
+    /// Score every labelled clip found (e.g. another corpus) on the classes the model shares
+    /// with it, instead of each repeat's own test split.
+    pub all: bool,
+    /// Re-estimate each network's BatchNorm statistics on the clips it is about to score,
+    /// together or per speaker ([`adapt_batch_norm`](super::adapt_batch_norm); transductive,
+    /// labels unused).
+    pub adapt_bn: Option<BnAdaptation>,
+    /// With `all`: score the repeats as one ensemble (probabilities averaged), as `predict`
+    /// uses an exported ensemble or `--ensemble`.
+    pub ensemble: bool,
 }
 
-fn saved_repeats(run_dir: &Path) -> Result<Vec<SavedRepeat>> {
-    if run_dir.join("model.bpk").exists() {
-        return Ok(vec![SavedRepeat {
-            result: read_json(&run_dir.join("metrics.json"))?,
-            dir: run_dir.to_path_buf(),
-            weights: run_dir.join("model.bpk"),
-        }]);
+/// Re-scores every repeat of a finished run (or a model directory) from its saved model, on
+/// its own test split or on other data (see [`RescoreOptions`]).
+pub fn evaluate_run(run_dir: &Path, options: &RescoreOptions) -> Result<EvalReport> {
+    let (all, adapt_bn) = (options.all, options.adapt_bn);
+    if options.ensemble && !all {
+        return Err(Error::Config(
+            "an ensemble is scored on other data (--all): its members' own test splits differ".into(),
+        ));
     }
-    let trained: ExperimentResult = read_json(&run_dir.join("metrics.json"))?;
-    Ok(trained
-        .repeats
-        .into_iter()
-        .map(|r| {
-            let dir = run_dir.join(&r.name);
-            SavedRepeat {
-                weights: dir.join("best.bpk"),
-                dir,
-                result: r,
-            }
-        })
-        .collect())
-}
-
-/// Re-scores every repeat of a finished run (or a model directory) from its saved model on
-/// its own test split. `data` relocates the corpora (the split's files are looked up under the
-/// new folders by their path relative to the old ones); with `all`, every labelled clip found
-/// is scored instead (e.g. another corpus), on the classes the model shares with it. With
-/// `adapt_bn`, each network's BatchNorm statistics are first re-estimated on the clips it is
-/// about to score, together or per speaker ([`adapt_batch_norm`]; transductive, labels unused).
-pub fn evaluate_run(
-    run_dir: &Path,
-    data: Option<&[PathBuf]>,
-    all: bool,
-    adapt_bn: Option<BnAdaptation>,
-) -> Result<EvalReport> {
     let cfg: ExperimentConfig = read_json(&run_dir.join("config.json"))?;
-    let saved = saved_repeats(run_dir)?;
+    let saved = saved_networks(run_dir, RunRepeats::All)?;
     // Each repeat's test split, read before any audio is decoded: a run that held nothing out
     // has nothing to re-score.
     let mut test_splits = Vec::new();
@@ -100,7 +84,7 @@ pub fn evaluate_run(
             test_splits.push(split.test);
         }
     }
-    let dirs = data.map_or(cfg.data.clone(), <[PathBuf]>::to_vec);
+    let dirs = options.data.clone().unwrap_or_else(|| cfg.data.clone());
     let mut corpus = Corpus::scan(&dirs)?;
     for clip in &mut corpus.clips {
         clip.label = cfg.labels.map(&clip.label);
@@ -111,7 +95,7 @@ pub fn evaluate_run(
     let data_shared = all
         .then(|| SharedClasses::between(&cfg.classes, &corpus.classes()))
         .transpose()?;
-    let repeat_shared = |repeat: &SavedRepeat| -> Result<SharedClasses> {
+    let repeat_shared = |repeat: &SavedNetwork| -> Result<SharedClasses> {
         match &data_shared {
             Some(shared) => Ok(shared.clone()),
             None if repeat.result.scored_classes.is_empty() => Ok(SharedClasses::all(&cfg.classes)),
@@ -173,13 +157,13 @@ pub fn evaluate_run(
         _ => Compute::select(cfg.device)?,
     };
     let mut repeats = Vec::new();
-    let mut score = |repeat: &SavedRepeat, shared: &SharedClasses, test: &[usize], scores: &[Vec<f64>]| {
+    let mut score = |repeat: &RepeatResult, shared: &SharedClasses, test: &[usize], scores: &[Vec<f64>]| {
         let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
         repeats.push(RepeatResult {
             metrics: shared.score(&truth, scores),
             test_clips: test.len(),
             scored_classes: shared.names(),
-            ..repeat.result.clone()
+            ..repeat.clone()
         });
     };
     match cfg.model {
@@ -189,37 +173,50 @@ pub fn evaluate_run(
                 let model: SvmModel = read_json(&repeat.dir.join("svm.json"))?;
                 let (test, shared) = test_rows(k)?;
                 let scores = model.decision(&test.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>());
-                score(repeat, &shared, &test, &scores);
+                score(&repeat.result, &shared, &test, &scores);
             }
         }
         _ => {
             let features = log_mel_tensor(&compute, &loaded.audio, &cfg.features)?;
+            // With `ensemble`, the members' probabilities of the same clips summed here.
+            let mut summed: Option<(Vec<usize>, SharedClasses, Vec<Vec<f64>>)> = None;
             for (k, repeat) in saved.iter().enumerate() {
                 let net: NetConfig = read_json(&repeat.dir.join("net.json"))?;
                 let network = load_network(&repeat.weights, Network::new(&net, &compute.device))?;
                 let image_size = net.image_size;
                 let batcher = Batcher::new(features.clone(), labels.clone(), net);
                 let (test, shared) = test_rows(k)?;
-                let (test, probabilities) = match adapt_bn {
-                    None => {
-                        let (_, _, probabilities) =
-                            evaluate(&network, &batcher, &test, cfg.train.batch_size, image_size)?;
-                        (test, probabilities)
-                    }
-                    Some(scope) => {
-                        // Each group scored by the network adapted to it; rows in group order.
-                        let (mut rows, mut probabilities) = (Vec::new(), Vec::new());
-                        for group in scope.groups(&test, |i| loaded.clips[i].speaker.clone()) {
-                            let adapted =
-                                adapt_batch_norm(network.clone(), &batcher, &group, cfg.train.batch_size, image_size)?;
-                            let (_, _, p) = evaluate(&adapted, &batcher, &group, cfg.train.batch_size, image_size)?;
-                            rows.extend(group);
-                            probabilities.extend(p);
+                let speaker_of = |i: usize| loaded.clips[i].speaker.clone();
+                let batch = cfg.train.batch_size;
+                let probabilities = widen(&adapted_probabilities(
+                    &network,
+                    &batcher,
+                    &test,
+                    options.adapt_bn,
+                    speaker_of,
+                    batch,
+                    image_size,
+                )?);
+                match &mut summed {
+                    _ if !options.ensemble => score(&repeat.result, &shared, &test, &probabilities),
+                    None => summed = Some((test, shared, probabilities)),
+                    Some((_, _, sum)) => {
+                        for (s, p) in sum.iter_mut().flatten().zip(probabilities.iter().flatten()) {
+                            *s += p;
                         }
-                        (rows, probabilities)
                     }
+                }
+            }
+            if let Some((test, shared, sum)) = summed {
+                let mean: Vec<Vec<f64>> = sum
+                    .into_iter()
+                    .map(|row| row.into_iter().map(|v| v / saved.len() as f64).collect())
+                    .collect();
+                let members = RepeatResult {
+                    name: format!("ensemble of {}", saved.len()),
+                    ..saved[0].result.clone()
                 };
-                score(repeat, &shared, &test, &widen(&probabilities));
+                score(&members, &shared, &test, &mean);
             }
         }
     }

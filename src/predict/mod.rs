@@ -1,16 +1,19 @@
 //! Emotion prediction on users' audio: whole files, or windows over recordings of any length
 //! (streamed, see [`pipeline`]) with silent stretches marked instead of classified. A model is
 //! a directory holding `net.json` (architecture, classes and input normalisation),
-//! `config.json` (front end and clip length) and `model.bpk` (weights); a run directory
-//! written by `emovox train` also works (its first repeat's best checkpoint is used).
+//! `config.json` (front end and clip length) and `model.bpk` (weights), or an exported
+//! ensemble of such networks; a run directory written by `emovox train` also works (its first
+//! repeat's best checkpoint, or all repeats as an ensemble). See [`model_dir`].
 
 mod consumer;
 pub mod inputs;
+pub mod model_dir;
 pub mod pipeline;
 mod results;
 pub mod source;
 
 pub use inputs::{Shard, expand_inputs, read_file_list};
+pub use model_dir::{RunRepeats, SavedNetwork, export_model, saved_networks};
 pub use pipeline::{Sink, predict_clips, predict_inputs};
 pub use results::{ClassProbabilities, FileResult, Prediction, Window};
 pub use source::{ChunkSource, HandOver, Input, RawEncoding, RawFormat, RawPcm};
@@ -22,7 +25,7 @@ use crate::features::{FeatureConfig, log_mel_tensor};
 use crate::gpu::{Compute, to_host};
 use crate::models::{NetConfig, Network, prepare_input};
 use crate::train::checkpoint::{load_network, read_json};
-use crate::train::experiment::{ExperimentConfig, ExperimentResult};
+use crate::train::experiment::ExperimentConfig;
 use crate::train::one_hot;
 use burn::module::Module;
 use rayon::prelude::*;
@@ -84,13 +87,15 @@ impl Classifier for Predictor {
 }
 
 impl Predictor {
-    /// Loads a model directory, or a run directory's first repeat.
+    /// Loads a model directory (one network, or every member of an exported ensemble), or a
+    /// run directory's first repeat.
     pub fn load(dir: &Path, compute: Compute) -> Result<Predictor> {
         Predictor::load_members(dir, compute, false)
     }
 
     /// Loads every repeat of a run directory (e.g. the k fold models of the speaker protocol)
-    /// as one ensemble that averages their probabilities; a model directory is one member.
+    /// as one ensemble that averages their probabilities; a model directory gives its own
+    /// networks (one, or an exported ensemble's members).
     pub fn load_ensemble(dir: &Path, compute: Compute) -> Result<Predictor> {
         Predictor::load_members(dir, compute, true)
     }
@@ -105,24 +110,16 @@ impl Predictor {
             return Err(missing("config.json"));
         }
         let cfg: ExperimentConfig = read_json(&config_path)?;
-        let members: Vec<(PathBuf, PathBuf)> = if dir.join("model.bpk").exists() {
-            vec![(dir.to_path_buf(), dir.join("model.bpk"))]
-        } else {
-            let result: ExperimentResult = read_json(&dir.join("metrics.json"))?;
-            let take = if all { result.repeats.len() } else { 1 };
-            let members: Vec<(PathBuf, PathBuf)> = result
-                .repeats
-                .iter()
-                .take(take)
-                .map(|r| (dir.join(&r.name), dir.join(&r.name).join("best.bpk")))
-                .collect();
-            if members.is_empty() {
-                return Err(missing("a trained repeat"));
-            }
-            members
-        };
+        let repeats = if all { RunRepeats::All } else { RunRepeats::First };
+        let members = saved_networks(dir, repeats)?;
+        if members.is_empty() {
+            return Err(missing("a trained repeat"));
+        }
         let mut loaded = Vec::with_capacity(members.len());
-        for (net_dir, weights) in members {
+        for SavedNetwork {
+            dir: net_dir, weights, ..
+        } in members
+        {
             if !net_dir.join("net.json").exists() {
                 return Err(missing("net.json (SVM runs cannot predict; train a network)"));
             }
@@ -279,36 +276,4 @@ pub fn predict_input(classifier: &dyn Classifier, input: Input, options: &Predic
     sink.0
         .pop()
         .ok_or_else(|| Error::Data("the prediction pipeline gave no result".into()))
-}
-
-/// Copies a trained run's first repeat into a self-contained model directory
-/// (`config.json`, `net.json`, `model.bpk`, `metrics.json`, `split.json`) that
-/// [`Predictor::load`] reads and `emovox eval --run` re-scores;
-/// with `half`, the weights are stored in f16 (half the size, for shipping).
-pub fn export_model(run_dir: &Path, out: &Path, half: bool) -> Result<PathBuf> {
-    let result: ExperimentResult = read_json(&run_dir.join("metrics.json"))?;
-    let first = result.repeats.first().ok_or_else(|| Error::Weights {
-        path: run_dir.into(),
-        reason: "the run has no trained repeat".into(),
-    })?;
-    let repeat = run_dir.join(&first.name);
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    for (from, to) in [
-        (run_dir.join("config.json"), "config.json"),
-        (repeat.join("net.json"), "net.json"),
-        (repeat.join("metrics.json"), "metrics.json"),
-        (repeat.join("split.json"), "split.json"),
-    ] {
-        std::fs::copy(&from, out.join(to)).map_err(|e| Error::io(&from, e))?;
-    }
-    let weights = repeat.join("best.bpk");
-    if half {
-        let net: NetConfig = read_json(&repeat.join("net.json"))?;
-        let device = Compute::cpu().device;
-        let network = load_network(&weights, Network::new(&net, &device))?;
-        crate::train::checkpoint::save_module_half(&out.join("model.bpk"), &network)?;
-    } else {
-        std::fs::copy(&weights, out.join("model.bpk")).map_err(|e| Error::io(&weights, e))?;
-    }
-    Ok(out.to_path_buf())
 }

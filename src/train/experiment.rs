@@ -30,7 +30,6 @@ use burn::module::Module;
 use burn::tensor::Tensor;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -341,7 +340,6 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
             let image_size = cfg
                 .train
                 .image_size_at(cfg.train.total_epochs().saturating_sub(1), cfg.net.image_size);
-            let speakers = speaker_indices(&corpus);
             for (name, split, seed) in &repeats {
                 let dir = out.join(name);
                 let (band_mean, band_std) = band_stats(&features, &split.train)?;
@@ -364,9 +362,11 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                 }
                 std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
                 write_json(&dir.join("net.json"), &net)?;
-                let mut batcher = Batcher::new(features.clone(), labels.clone(), net.clone())
-                    .with_audio(audio.clone(), cfg.features.clone(), compute.clone())
-                    .with_speakers(speakers.clone());
+                let mut batcher = Batcher::new(features.clone(), labels.clone(), net.clone()).with_audio(
+                    audio.clone(),
+                    cfg.features.clone(),
+                    compute.clone(),
+                );
                 let train_cfg = TrainConfig {
                     seed: *seed,
                     ..cfg.train.clone()
@@ -423,19 +423,6 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
         },
     )?;
     Ok(result)
-}
-
-/// Each clip's speaker as an index (speakers numbered in order of first appearance).
-fn speaker_indices(corpus: &Corpus) -> Vec<usize> {
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    corpus
-        .clips
-        .iter()
-        .map(|c| {
-            let next = index.len();
-            *index.entry(c.speaker.as_str()).or_insert(next)
-        })
-        .collect()
 }
 
 /// Probabilities as f64 scores.

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::gpu::to_host;
 use crate::models::{ModelKind, NetConfig, Network};
 use crate::progress;
+use crate::rng;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
@@ -164,10 +165,11 @@ pub fn fit(
         };
         let lr = cfg.lr * cfg.lr_decay.powi(epoch as i32);
         train_device.seed(cfg.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
-        let batches = batcher.epoch_batches(train, cfg, epoch)?;
-        let pb = progress::bar(train.len(), &format!("epoch {}/{epochs}", epoch + 1));
+        let mut order = train.to_vec();
+        rng::shuffle(&mut order, &mut rng::seeded(cfg.seed, 1_000 + epoch as u64));
+        let pb = progress::bar(order.len(), &format!("epoch {}/{epochs}", epoch + 1));
         let (mut loss_sum, mut predictions, mut seen_labels) = (0.0, Vec::new(), Vec::new());
-        for (step, chunk) in batches.iter().enumerate() {
+        for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
             let (input, targets) = batcher.train_batch(chunk, side, cfg, epoch, step);
             let logits = network.forward(input.autodiff());
             let loss = soft_cross_entropy(logits.clone(), targets.autodiff());

@@ -46,10 +46,6 @@ pub struct TrainConfig {
     /// Epochs that train only the classifier head (the backbone frozen) before fine-tuning all.
     #[serde(default)]
     pub freeze_epochs: usize,
-    /// Every training batch holds one speaker's clips, so BatchNorm normalises each speaker
-    /// by its own statistics (the training-time side of `eval --adapt-bn speaker`).
-    #[serde(default)]
-    pub speaker_batches: bool,
 }
 
 impl Default for TrainConfig {
@@ -65,7 +61,6 @@ impl Default for TrainConfig {
             audio_augment: AudioAugment::default(),
             progressive: Vec::new(),
             freeze_epochs: 0,
-            speaker_batches: false,
         }
     }
 }
@@ -108,8 +103,6 @@ pub struct Batcher {
     net: NetConfig,
     pub classes: usize,
     audio: Option<AudioSource>,
-    /// Each row's speaker (an index), for speaker batches.
-    speakers: Option<Vec<usize>>,
     /// This epoch's waveform-augmented features of the training rows, and row -> position.
     epoch_features: Option<(Tensor<3>, HashMap<usize, usize>)>,
 }
@@ -123,44 +116,8 @@ impl Batcher {
             net,
             classes,
             audio: None,
-            speakers: None,
             epoch_features: None,
         }
-    }
-
-    /// Each row's speaker (an index), which speaker batches group by.
-    pub fn with_speakers(mut self, speakers: Vec<usize>) -> Batcher {
-        self.speakers = Some(speakers);
-        self
-    }
-
-    /// The training batches of an epoch: `train` shuffled (keyed by seed and epoch) and cut
-    /// into batches of at most `batch_size`; with `speaker_batches`, each speaker's rows
-    /// shuffled and cut into near-equal batches of at most `batch_size`, in shuffled order.
-    pub fn epoch_batches(&self, train: &[usize], cfg: &TrainConfig, epoch: usize) -> Result<Vec<Vec<usize>>> {
-        let batch_size = cfg.batch_size.max(1);
-        let mut rng = rng::seeded(cfg.seed, 1_000 + epoch as u64);
-        if !cfg.speaker_batches {
-            let mut order = train.to_vec();
-            rng::shuffle(&mut order, &mut rng);
-            return Ok(order.chunks(batch_size).map(<[usize]>::to_vec).collect());
-        }
-        let speakers = self
-            .speakers
-            .as_ref()
-            .ok_or_else(|| crate::Error::Config("speaker batches need each clip's speaker".into()))?;
-        let mut by_speaker: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-        for &row in train {
-            by_speaker.entry(speakers[row]).or_default().push(row);
-        }
-        let mut batches = Vec::new();
-        for mut rows in by_speaker.into_values() {
-            rng::shuffle(&mut rows, &mut rng);
-            let size = rows.len().div_ceil(rows.len().div_ceil(batch_size));
-            batches.extend(rows.chunks(size).map(<[usize]>::to_vec));
-        }
-        rng::shuffle(&mut batches, &mut rng);
-        Ok(batches)
     }
 
     /// Keeps the clean waveforms so [`Batcher::begin_epoch`] can recompute augmented features.
