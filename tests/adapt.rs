@@ -5,7 +5,7 @@
 //! share; `eval` re-scores the saved models to exactly the recorded scores (the held-out
 //! RAVDESS calm clips are not scored); `eval --adapt-bn` scores the same clips with BatchNorm
 //! statistics re-estimated on them, together or per speaker; `--ensemble --all` scores both
-//! models as one.
+//! models as one; `predict --adapt-bn` adapts to the files it predicts.
 
 mod common;
 
@@ -149,6 +149,34 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
         !out.status.success(),
         "an ensemble's members have different test splits"
     );
+    // predict --adapt-bn: the SAVEE-trained corpus model adapted to the RAVDESS-like files
+    // (72 one-second clips) before predicting them; other probabilities than unadapted.
+    let predict = |extra: &[&str]| {
+        let mut args = vec!["predict", "rav", "--model", "runs/loco", "--device", "cpu", "--json"];
+        args.extend_from_slice(extra);
+        emovox(&args, dir.path())
+    };
+    let (plain, adapted) = (predict(&[]), predict(&["--adapt-bn"]));
+    assert!(String::from_utf8_lossy(&adapted.stderr).contains("to 72 clips"));
+    let (plain, adapted) = (json(&plain), json(&adapted));
+    assert_eq!(adapted.as_array().unwrap().len(), 72);
+    assert_ne!(plain, adapted);
+    let out = emovox(
+        &[
+            "predict",
+            "-",
+            "--model",
+            "runs/loco",
+            "--adapt-bn",
+            "--raw",
+            "s16le",
+            "--rate",
+            "16000",
+        ],
+        dir.path(),
+    );
+    assert!(!out.status.success(), "standard input cannot be read twice");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("takes files"));
     let out = emovox(
         &["eval", "--run", "runs/loco", "--adapt-bn", "--robustness"],
         dir.path(),

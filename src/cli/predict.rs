@@ -45,6 +45,12 @@ pub struct PredictArgs {
     /// models of `--protocol speaker`) instead of using the first.
     #[arg(long)]
     ensemble: bool,
+    /// Adapt the model to these recordings first: its BatchNorm statistics are re-estimated on
+    /// (up to 512 of) the clips the inputs give, then every input is predicted. For a batch of
+    /// recordings of one speaker, microphone or corpus (measured: +0.05 UAR on new speakers,
+    /// +0.12 on a new corpus); files only, read twice.
+    #[arg(long)]
+    adapt_bn: bool,
     /// Emotion timeline: window length, e.g. `3s` or `1500ms` (default: one label per file;
     /// files over 8 s and live input are then classified in clip-length windows and summarised).
     #[arg(long, value_parser = parse_seconds)]
@@ -341,7 +347,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
     }
     let model = args.model.clone().unwrap_or_else(default_model_dir);
     let compute = Compute::select(args.device.device)?;
-    let predictor = if args.ensemble {
+    let mut predictor = if args.ensemble {
         Predictor::load_ensemble(&model, compute)
     } else {
         Predictor::load(&model, compute)
@@ -357,6 +363,13 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         producers: None,
     };
     let started = Instant::now();
+    if args.adapt_bn {
+        let clips = predictor.adapt_to_inputs(&inputs, &options)?;
+        eprintln!(
+            "adapted the BatchNorm statistics to {clips} clips of the inputs in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let mut printer = Printer {
         format: if args.json {
             Format::Json(Vec::new())

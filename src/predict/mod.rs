@@ -5,6 +5,7 @@
 //! ensemble of such networks; a run directory written by `emovox train` also works (its first
 //! repeat's best checkpoint, or all repeats as an ensemble). See [`model_dir`].
 
+pub mod adapt;
 mod consumer;
 pub mod inputs;
 pub mod model_dir;
