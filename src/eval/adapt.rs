@@ -8,10 +8,9 @@
 //! speaker's clips separately (per-speaker normalisation at every layer).
 
 use crate::error::{Error, Result};
+use crate::models::Network;
 use crate::train::{Batcher, evaluate};
 use burn::module::Module;
-
-use crate::models::Network;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 

@@ -66,6 +66,11 @@ pub fn evaluate_run(run_dir: &Path, options: &RescoreOptions) -> Result<EvalRepo
         ));
     }
     let cfg: ExperimentConfig = read_json(&run_dir.join("config.json"))?;
+    if (adapt_bn.is_some() || options.ensemble) && cfg.model == ModelKind::Svm {
+        return Err(Error::Config(
+            "--adapt-bn and --ensemble need networks (BatchNorm, probabilities), not an SVM".into(),
+        ));
+    }
     let saved = saved_networks(run_dir, RunRepeats::All)?;
     // Each repeat's test split, read before any audio is decoded: a run that held nothing out
     // has nothing to re-score.
@@ -147,11 +152,6 @@ pub fn evaluate_run(run_dir: &Path, options: &RescoreOptions) -> Result<EvalRepo
         }
         Ok((scored_rows(&shared, &rows, &labels), shared))
     };
-    if adapt_bn.is_some() && cfg.model == ModelKind::Svm {
-        return Err(Error::Config(
-            "--adapt-bn needs a network with BatchNorm, not an SVM".into(),
-        ));
-    }
     let compute = match cfg.model {
         ModelKind::Svm => Compute::cpu(),
         _ => Compute::select(cfg.device)?,
