@@ -51,16 +51,11 @@ fn write_corpora(dir: &std::path::Path) {
     }
 }
 
-fn json(out: &std::process::Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[test]
 fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
     let dir = tempfile::tempdir().unwrap();
     write_corpora(dir.path());
-    let trained = json(&emovox(
+    let trained = success_json(&emovox(
         &[
             "train",
             "--data",
@@ -99,7 +94,7 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
     }
 
     // Re-scored from the saved models: exactly the recorded scores, on the same classes.
-    let rescored = json(&emovox(&["eval", "--run", "runs/loco", "--json"], dir.path()));
+    let rescored = success_json(&emovox(&["eval", "--run", "runs/loco", "--json"], dir.path()));
     assert_eq!(rescored["scored_classes"], serde_json::json!(["neutral", "happy"]));
     assert!(rescored["adapted_bn"].is_null());
     for (k, r) in repeats.iter().enumerate() {
@@ -108,7 +103,7 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
 
     // Adapted to the scored clips, together and per speaker: the same clips, other statistics.
     for scope in ["scored", "speaker"] {
-        let adapted = json(&emovox(
+        let adapted = success_json(&emovox(
             &["eval", "--run", "runs/loco", "--adapt-bn", scope, "--json"],
             dir.path(),
         ));
@@ -121,7 +116,7 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
     }
     // Both corpus models as one ensemble on every clip of both corpora (calm is the models'
     // too, so all 120 clips are scored), adapted per speaker; an ensemble needs --all.
-    let ensemble = json(&emovox(
+    let ensemble = success_json(&emovox(
         &[
             "eval",
             "--run",
@@ -158,7 +153,7 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
     };
     let (plain, adapted) = (predict(&[]), predict(&["--adapt-bn"]));
     assert!(String::from_utf8_lossy(&adapted.stderr).contains("to 72 clips"));
-    let (plain, adapted) = (json(&plain), json(&adapted));
+    let (plain, adapted) = (success_json(&plain), success_json(&adapted));
     assert_eq!(adapted.as_array().unwrap().len(), 72);
     assert_ne!(plain, adapted);
     let out = emovox(

@@ -35,6 +35,18 @@ fn write_corpus(dir: &std::path::Path) {
     write(dir, "split.csv", split.as_bytes());
 }
 
+/// `eval --run RUN` re-scores both repeats (or members) of `trained` to exactly their recorded
+/// metrics.
+fn assert_rescores_to(dir: &std::path::Path, run: &str, trained: &serde_json::Value) {
+    let rescored = success_json(&emovox(&["eval", "--run", run, "--json"], dir));
+    for k in 0..2 {
+        assert_eq!(
+            rescored["repeats"][k]["metrics"], trained["repeats"][k]["metrics"],
+            "{run}: repeat {k}"
+        );
+    }
+}
+
 /// `emovox train` of the compact CNN on `dir/mine` (1 s clips, batch 8, CPU) with `args` added.
 fn train_cnn(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     let mut all = vec![
@@ -95,15 +107,7 @@ fn three_made_up_classes_train_and_predict() {
     assert_eq!(config["classes"], serde_json::json!(order));
     assert_eq!(config["corpora"], serde_json::json!(["folder"]));
     // Re-scored from the saved models on their own test splits: the recorded scores again.
-    let out = emovox(&["eval", "--run", "runs/mine", "--json"], dir.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let rescored: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for k in 0..2 {
-        assert_eq!(
-            rescored["repeats"][k]["metrics"], metrics["repeats"][k]["metrics"],
-            "repeat {k}"
-        );
-    }
+    assert_rescores_to(dir.path(), "runs/mine", &metrics);
 
     let probe = write(
         dir.path(),
@@ -192,15 +196,7 @@ fn three_made_up_classes_train_and_predict() {
     let shipped = Predictor::load(&dir.path().join("shipped"), Compute::cpu()).unwrap();
     assert_eq!(shipped.members(), 2);
     assert_eq!(shipped.classify(&clips, 4).unwrap(), e);
-    let out = emovox(&["eval", "--run", "shipped", "--json"], dir.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let rescored: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for k in 0..2 {
-        assert_eq!(
-            rescored["repeats"][k]["metrics"], metrics["repeats"][k]["metrics"],
-            "member {k}"
-        );
-    }
+    assert_rescores_to(dir.path(), "shipped", &metrics);
     // Exporting over a run directory is refused: it would delete the run.
     let out = emovox(
         &["export-model", "--run", "runs/mine", "--out", "runs/swapped"],

@@ -2,9 +2,13 @@
 //! network learning a tiny synthetic task, the SVM on separable data, ResNet34's size, the
 //! report PNGs, and test-time BatchNorm adaptation. All on the CPU backend (flex), seconds each.
 
+mod common;
+
 use burn::tensor::{Device, Tensor, TensorData};
+use common::max_abs;
 use emovox::corpus::Classes;
 use emovox::eval::{MeanStd, Metrics, adapt_batch_norm};
+use emovox::gpu::to_host;
 use emovox::models::{ModelKind, NetConfig, NetInput, Network, ResNet, SvmConfig, SvmModel, prepare_input};
 use emovox::train::checkpoint::{load_network, save_module, save_module_half};
 use emovox::train::{Batcher, TrainConfig, evaluate, fit};
@@ -166,7 +170,7 @@ fn half_precision_weights_load_back_close_to_full_precision() {
     let run = |n: &Network| {
         let targets = emovox::train::one_hot(&[0, 1, 2, 3], 8, &device);
         let (input, _) = prepare_input(&net, log_mel.clone(), targets, 32, None);
-        emovox::gpu::to_host(burn::module::Module::valid(n).forward(input)).unwrap()
+        to_host(burn::module::Module::valid(n).forward(input)).unwrap()
     };
     let (a, b) = (run(&network), run(&loaded));
     let scale = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
@@ -340,46 +344,18 @@ fn batch_norm_adaptation_takes_the_statistics_of_the_adapted_clips() {
     // The first BatchNorm's mean: the mean of the first convolution over those clips.
     let conv = before.blocks[0].conv1.forward(x);
     let [n, c, h, w] = conv.dims();
-    let expected: Vec<f32> = conv
-        .swap_dims(0, 1)
-        .reshape([c, n * h * w])
-        .mean_dim(1)
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
-    let got: Vec<f32> = after.blocks[0]
-        .bn1
-        .running_mean
-        .value()
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
+    let expected = to_host(conv.swap_dims(0, 1).reshape([c, n * h * w]).mean_dim(1)).unwrap();
+    let got = to_host(after.blocks[0].bn1.running_mean.value()).unwrap();
     let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs()));
     assert!(scale > 0.1, "{expected:?}");
     assert!(max_abs(&got, &expected) < 1e-4 * scale, "{got:?} vs {expected:?}");
     // The variance moved off its initial 1, and the network it came from kept its statistics.
-    let var: Vec<f32> = after.blocks[0]
-        .bn1
-        .running_var
-        .value()
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
+    let var = to_host(after.blocks[0].bn1.running_var.value()).unwrap();
     assert!(var.iter().all(|v| (v - 1.0).abs() > 1e-3), "{var:?}");
-    let kept: Vec<f32> = before.blocks[0]
-        .bn1
-        .running_mean
-        .value()
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
+    let kept = to_host(before.blocks[0].bn1.running_mean.value()).unwrap();
     assert!(kept.iter().all(|&v| v == 0.0), "{kept:?}");
     // The BiLSTM has no BatchNorm to adapt.
     let (features, labels, net) = synthetic();
     let lstm = Network::new(&net, &Device::flex());
     assert!(adapt_batch_norm(lstm, &Batcher::new(features, labels, net), &rows, 2, 32).is_err());
-}
-
-fn max_abs(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
 }

@@ -53,11 +53,7 @@ pub struct EvalArgs {
 
 fn run_robustness(args: &EvalArgs) -> Result<ExitCode> {
     let compute = Compute::select(args.device.device)?;
-    let predictor = if args.ensemble {
-        Predictor::load_ensemble(&args.run, compute)?
-    } else {
-        Predictor::load(&args.run, compute)?
-    };
+    let predictor = Predictor::load_with(&args.run, compute, args.ensemble)?;
     let data = match &args.data {
         Some(d) => d.clone(),
         None => read_json::<ExperimentConfig>(&args.run.join("config.json"))?.data,

@@ -347,12 +347,8 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
     }
     let model = args.model.clone().unwrap_or_else(default_model_dir);
     let compute = Compute::select(args.device.device)?;
-    let mut predictor = if args.ensemble {
-        Predictor::load_ensemble(&model, compute)
-    } else {
-        Predictor::load(&model, compute)
-    }
-    .with_context(|| format!("loading the model from {}", model.display()))?;
+    let mut predictor = Predictor::load_with(&model, compute, args.ensemble)
+        .with_context(|| format!("loading the model from {}", model.display()))?;
     let timeline = args.window.is_some();
     let options = PredictOptions {
         window: args.window.map(|w| (w, args.hop.unwrap_or(w))),

@@ -91,17 +91,18 @@ impl Predictor {
     /// Loads a model directory (one network, or every member of an exported ensemble), or a
     /// run directory's first repeat.
     pub fn load(dir: &Path, compute: Compute) -> Result<Predictor> {
-        Predictor::load_members(dir, compute, false)
+        Predictor::load_with(dir, compute, false)
     }
 
     /// Loads every repeat of a run directory (e.g. the k fold models of the speaker protocol)
     /// as one ensemble that averages their probabilities; a model directory gives its own
     /// networks (one, or an exported ensemble's members).
     pub fn load_ensemble(dir: &Path, compute: Compute) -> Result<Predictor> {
-        Predictor::load_members(dir, compute, true)
+        Predictor::load_with(dir, compute, true)
     }
 
-    fn load_members(dir: &Path, compute: Compute, all: bool) -> Result<Predictor> {
+    /// [`Predictor::load_ensemble`] with `all_repeats`, else [`Predictor::load`].
+    pub fn load_with(dir: &Path, compute: Compute, all_repeats: bool) -> Result<Predictor> {
         let missing = |what: &str| Error::Weights {
             path: dir.into(),
             reason: format!("not an emovox model or run directory ({what} not found)"),
@@ -111,7 +112,11 @@ impl Predictor {
             return Err(missing("config.json"));
         }
         let cfg: ExperimentConfig = read_json(&config_path)?;
-        let repeats = if all { RunRepeats::All } else { RunRepeats::First };
+        let repeats = if all_repeats {
+            RunRepeats::All
+        } else {
+            RunRepeats::First
+        };
         let members = saved_networks(dir, repeats)?;
         if members.is_empty() {
             return Err(missing("a trained repeat"));

@@ -82,13 +82,7 @@ pub fn start(model: &Path, device: DeviceChoice, ensemble: bool, batch: usize) -
     std::thread::Builder::new()
         .name("emovox-classify".into())
         .spawn(move || {
-            let predictor = Compute::select(device).and_then(|compute| {
-                if ensemble {
-                    Predictor::load_ensemble(&model, compute)
-                } else {
-                    Predictor::load(&model, compute)
-                }
-            });
+            let predictor = Compute::select(device).and_then(|compute| Predictor::load_with(&model, compute, ensemble));
             let predictor = match predictor {
                 Ok(p) => p,
                 Err(e) => {

@@ -261,6 +261,12 @@ impl Drop for Server {
     }
 }
 
+/// The JSON a successful command printed (fails the test with its stderr otherwise).
+pub fn success_json(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// A voiced-speech-like signal: a 150 Hz tone with two formant-ish partials.
 pub fn voiced(seconds: f32, rate: u32) -> Vec<f32> {
     let a = sine(150.0, 0.3, rate, seconds);
