@@ -4,7 +4,8 @@
 //! those classes with probabilities; a run's repeats predict as
 //! an ensemble (probabilities averaged), also once exported as one model directory; `--protocol all` trains on every clip and scores
 //! nothing; a run's repeats trained in two slices (`--first-repeat`, `--max-repeats`) merge with
-//! `--resume` into the scores each slice reported.
+//! `--resume` into the scores each slice reported, and `--resume` with a longer `--epochs` extends
+//! a finished run to the scores the longer schedule gives from the start.
 
 mod common;
 
@@ -295,4 +296,59 @@ fn repeats_split_over_two_processes_merge_with_resume() {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("only 2 repeats"));
+}
+
+#[test]
+fn resume_with_more_epochs_extends_a_finished_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write_corpus(dir.path());
+    let train = |epochs: &str, out: &str, extra: &[&str]| {
+        let base = [
+            "--protocol",
+            "file",
+            "--split-file",
+            "split.csv",
+            "--seeds",
+            "1",
+            "--epochs",
+            epochs,
+            "--out",
+            out,
+            "--json",
+        ];
+        train_cnn(dir.path(), &[&base[..], extra].concat())
+    };
+    let metrics = |out: &std::process::Output| -> serde_json::Value {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let straight = metrics(&train("3", "runs/straight", &[]));
+    metrics(&train("2", "runs/extended", &[]));
+    let out = train("3", "runs/extended", &["--resume"]);
+    let extended = metrics(&out);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("extending the schedule from 2 to 3 epochs"), "{log}");
+    assert_eq!(log.matches("train loss").count(), 1, "only epoch 3 trains: {log}");
+    assert_eq!(extended["repeats"][0]["metrics"], straight["repeats"][0]["metrics"]);
+    let history: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("runs/extended/history.json")).unwrap()).unwrap();
+    assert_eq!(
+        history
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // A shorter schedule, or any other change, is another run.
+    for (epochs, extra) in [("2", &[][..]), ("3", &["--lr", "0.01"])] {
+        let out = train(epochs, "runs/extended", &[&["--resume"][..], extra].concat());
+        assert!(!out.status.success(), "{extra:?} was accepted");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("different configuration"));
+    }
 }

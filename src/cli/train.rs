@@ -291,7 +291,9 @@ pub struct TrainArgs {
     /// and run the full command with --resume to score them together.
     #[arg(long, default_value_t = 0)]
     first_repeat: usize,
-    /// Continue an interrupted run in --out from its last checkpoint.
+    /// Continue an interrupted run in --out from its last checkpoint. With a larger --epochs (and
+    /// nothing else changed) it extends a finished run's schedule: the result is the one training
+    /// that many epochs from the start gives.
     #[arg(long)]
     resume: bool,
     /// Print metrics.json on stdout.

@@ -267,9 +267,15 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     let config_path = out.join("config.json");
     if resume && config_path.exists() {
         let previous: ExperimentConfig = read_json(&config_path)?;
-        if previous != *cfg {
+        if extends_schedule(&previous, cfg) {
+            eprintln!(
+                "--resume: extending the schedule from {} to {} epochs (the same result as {} epochs from the start)",
+                previous.train.epochs, cfg.train.epochs, cfg.train.epochs
+            );
+        } else if previous != *cfg {
             return Err(Error::Config(format!(
-                "--resume: {} holds a run with a different configuration; use another --out",
+                "--resume: {} holds a run with a different configuration (only a longer --epochs may \
+                 change); use another --out",
                 config_path.display()
             )));
         }
@@ -423,6 +429,18 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
         },
     )?;
     Ok(result)
+}
+
+/// Whether `next` is `previous` with a longer schedule. Learning rate, shuffles, augmentation
+/// and early stopping depend only on (seed, epoch), so resuming such a run from its checkpoints
+/// reaches what training `next` from the start would (a repeat that stopped early stays stopped).
+/// Progressive resizing ties image sizes to the schedule's length, so it never extends.
+fn extends_schedule(previous: &ExperimentConfig, next: &ExperimentConfig) -> bool {
+    let longer = next.train.epochs > previous.train.epochs;
+    let fixed_size = previous.train.progressive.is_empty() && next.train.progressive.is_empty();
+    let mut same_otherwise = previous.clone();
+    same_otherwise.train.epochs = next.train.epochs;
+    longer && fixed_size && same_otherwise == *next
 }
 
 /// Probabilities as f64 scores.
