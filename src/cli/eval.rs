@@ -9,7 +9,7 @@ use emovox::eval::{BnAdaptation, RescoreOptions, evaluate_run, robustness};
 use emovox::gpu::Compute;
 use emovox::predict::Predictor;
 use emovox::train::checkpoint::read_json;
-use emovox::train::experiment::ExperimentConfig;
+use emovox::train::run_record::ExperimentConfig;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

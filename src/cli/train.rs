@@ -9,7 +9,8 @@ use emovox::eval::{Metrics, Summary};
 use emovox::models::{ModelKind, SvmConfig};
 use emovox::reproduce::paper_row;
 use emovox::train::TrainConfig;
-use emovox::train::experiment::{self, ExperimentConfig, NetParams, Protocol, RepeatResult};
+use emovox::train::experiment::{self, Protocol};
+use emovox::train::run_record::{ExperimentConfig, NetParams, RepeatResult};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

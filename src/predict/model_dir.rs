@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::gpu::Compute;
 use crate::models::{NetConfig, Network};
 use crate::train::checkpoint::{load_network, read_json, save_module_half, write_json};
-use crate::train::experiment::{ExperimentResult, RepeatResult};
+use crate::train::run_record::{ExperimentResult, RepeatResult};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

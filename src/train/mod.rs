@@ -7,6 +7,7 @@ pub mod experiment;
 pub mod fit;
 pub mod protocol;
 pub mod report;
+pub mod run_record;
 
 use crate::augment::{AudioAugment, AugmentConfig};
 use crate::error::Result;

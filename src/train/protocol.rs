@@ -8,7 +8,7 @@
 //! - `all`: every clip trains, nothing is held out (the model to ship once the speaker and
 //!   corpus protocols have chosen the recipe).
 
-use super::experiment::ExperimentConfig;
+use super::run_record::ExperimentConfig;
 use crate::corpus::split::{self, Split};
 use crate::corpus::{Classes, Corpus};
 use crate::error::Result;

@@ -3,7 +3,7 @@
 
 use super::EpochRecord;
 use super::checkpoint::write_json;
-use super::experiment::{ExperimentConfig, ExperimentResult};
+use super::run_record::{ExperimentConfig, ExperimentResult};
 use crate::error::Result;
 use crate::plot::{self, Series};
 use std::path::Path;
