@@ -86,8 +86,12 @@ pub fn saved_networks(dir: &Path, repeats: RunRepeats) -> Result<Vec<SavedNetwor
 /// export there): its first repeat, or with `ensemble` every repeat. With `half`, the weights
 /// are stored in f16 (half the size, for shipping; BatchNorm statistics stay f32).
 pub fn export_model(run_dir: &Path, out: &Path, half: bool, ensemble: bool) -> Result<PathBuf> {
-    let result: ExperimentResult = read_json(&run_dir.join("metrics.json"))?;
-    if result.repeats.is_empty() {
+    // Only a run directory exports (its metrics.json lists the repeats), and it is read
+    // before `out` is cleared, so a bad --run never costs an earlier export.
+    let _: ExperimentResult = read_json(&run_dir.join("metrics.json"))?;
+    let repeats = if ensemble { RunRepeats::All } else { RunRepeats::First };
+    let members = saved_networks(run_dir, repeats)?;
+    if members.is_empty() {
         return Err(Error::Weights {
             path: run_dir.into(),
             reason: "the run has no trained repeat".into(),
@@ -96,29 +100,26 @@ pub fn export_model(run_dir: &Path, out: &Path, half: bool, ensemble: bool) -> R
     clear_export(out)?;
     let copy = |from: PathBuf, to: PathBuf| std::fs::copy(&from, to).map(drop).map_err(|e| Error::io(&from, e));
     copy(run_dir.join("config.json"), out.join("config.json"))?;
-    let take = if ensemble { result.repeats.len() } else { 1 };
-    for repeat in result.repeats.iter().take(take) {
-        let from = run_dir.join(&repeat.name);
+    for member in &members {
         let to = if ensemble {
-            out.join(&repeat.name)
+            out.join(&member.result.name)
         } else {
             out.to_path_buf()
         };
         std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, e))?;
         for name in ["net.json", "metrics.json", "split.json"] {
-            copy(from.join(name), to.join(name))?;
+            copy(member.dir.join(name), to.join(name))?;
         }
-        let weights = from.join("best.bpk");
         if half {
-            let net: NetConfig = read_json(&from.join("net.json"))?;
-            let network = load_network(&weights, Network::new(&net, &Compute::cpu().device))?;
+            let net: NetConfig = read_json(&member.dir.join("net.json"))?;
+            let network = load_network(&member.weights, Network::new(&net, &Compute::cpu().device))?;
             save_module_half(&to.join("model.bpk"), &network)?;
         } else {
-            copy(weights, to.join("model.bpk"))?;
+            copy(member.weights.clone(), to.join("model.bpk"))?;
         }
     }
     if ensemble {
-        let members = result.repeats.iter().map(|r| r.name.clone()).collect();
+        let members = members.into_iter().map(|m| m.result.name).collect();
         write_json(&out.join(ENSEMBLE_FILE), &EnsembleList { members })?;
     }
     Ok(out.to_path_buf())
