@@ -7,9 +7,11 @@ mod eval;
 mod features;
 mod info;
 mod predict;
+mod predict_output;
 mod reproduce;
 mod serve;
 mod train;
+mod train_augment;
 mod weights;
 
 use anyhow::Result;
