@@ -182,3 +182,16 @@ fn gpu_features_feed_an_autodiff_model_on_the_same_device() {
     assert!(norm > 0.0 && norm.is_finite(), "gradient norm {norm}");
     assert_eq!(input_grad.dims(), [2, cfg.n_mels]);
 }
+
+/// The kernels run on Vulkan, Metal or DX12 only: on a machine whose only driver is OpenGL
+/// (Mesa's llvmpipe without mesa-vulkan-drivers) Burn would otherwise open the device there,
+/// and the front end's log-mels were off by up to 1.6 dB from the reference.
+#[test]
+fn the_wgpu_device_is_vulkan_metal_or_dx12() {
+    let Some(gpu) = wgpu_or_skip() else { return };
+    assert!(
+        ["Vulkan", "Metal", "Dx12"].contains(&gpu.info.api.as_str()),
+        "wgpu device on {}",
+        gpu.info.describe()
+    );
+}

@@ -6,6 +6,7 @@
 use crate::error::{Error, Result};
 use burn::backend::DispatchDevice;
 use burn::tensor::Device;
+use burn::tensor::wgpu::WgpuBackend;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -96,7 +97,22 @@ impl Compute {
     pub fn wgpu() -> Result<Compute> {
         static WGPU: OnceLock<std::result::Result<Compute, String>> = OnceLock::new();
         WGPU.get_or_init(|| {
+            // Only Vulkan, Metal or DX12: left to itself Burn falls back to OpenGL, where the
+            // kernels are neither supported nor correct. Hardware adapters come first.
+            let mut adapters = primary_adapters();
+            adapters.sort_by_key(|a| a.device_type == wgpu::DeviceType::Cpu);
+            let api = match adapters.first().map(|a| a.backend) {
+                Some(wgpu::Backend::Vulkan) => WgpuBackend::Vulkan,
+                Some(wgpu::Backend::Metal) => WgpuBackend::Metal,
+                Some(wgpu::Backend::Dx12) => WgpuBackend::Dx12,
+                _ => {
+                    return Err("no Vulkan, Metal or DX12 adapter (install a driver; without a GPU, \
+                                Mesa's lavapipe from mesa-vulkan-drivers is a software one)"
+                        .to_string());
+                }
+            };
             let (device, setup) = Device::wgpu_options()
+                .graphics_api(api)
                 .init_with_setup()
                 .map_err(|e| format!("no usable wgpu adapter: {e}"))?;
             Ok(Compute {
@@ -131,15 +147,20 @@ pub fn is_wgpu(device: &Device) -> bool {
     matches!(device.clone().inner().as_dispatch(), DispatchDevice::Cube(_))
 }
 
-/// Every adapter wgpu can see, for `emovox info`.
-pub fn list_adapters() -> Vec<DeviceInfo> {
-    let backends = wgpu::Backends::PRIMARY;
+/// Every Vulkan, Metal or DX12 adapter wgpu can see, in wgpu's order.
+fn primary_adapters() -> Vec<wgpu::AdapterInfo> {
+    let backends = wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12;
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
         backends,
         ..wgpu::InstanceDescriptor::new_without_display_handle()
     });
     pollster::block_on(instance.enumerate_adapters(backends))
         .iter()
-        .map(|a| adapter_info(&a.get_info()))
+        .map(wgpu::Adapter::get_info)
         .collect()
+}
+
+/// Every adapter the wgpu device can come up on, for `emovox info`.
+pub fn list_adapters() -> Vec<DeviceInfo> {
+    primary_adapters().iter().map(adapter_info).collect()
 }
