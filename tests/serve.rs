@@ -1,6 +1,7 @@
 //! `emovox serve` end to end: the real binary on 127.0.0.1 port 0 with the shipped model.
 //! Uploads give exactly `emovox predict`'s label and probabilities (raw body and multipart,
-//! whole clip and timeline); bad bodies get 400 and oversized ones 413 with a JSON message;
+//! whole clip and timeline); bad bodies get 400 and oversized ones 413 with a JSON message
+//! (heard by a client that writes the whole body without waiting for `100 Continue`);
 //! 50 concurrent requests all succeed; the WebSocket stream answers each window as
 //! `predict -` does for the same PCM.
 
@@ -117,7 +118,7 @@ async fn bad_requests_get_a_4xx_with_a_message() {
             400,
             "unsupported audio",
         ),
-        ("oversized", vec![0u8; 3 << 20], 413, "length limit"),
+        ("oversized", vec![0u8; 16 << 20], 413, "length limit"),
     ];
     for (what, body, expected, message) in cases {
         let (status, answer) = post(&predict, "application/octet-stream", body).await;

@@ -19,11 +19,14 @@ pub mod queue;
 
 use crate::error::{Error, Result};
 use crate::gpu::DeviceChoice;
+use api::ApiError;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http_body_util::BodyExt;
 use queue::QueueClient;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -70,8 +73,40 @@ fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/stream", get(live::stream))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn(move |r, n| answer_oversized(max_body, r, n)))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// Most bytes of an oversized body read and dropped so that its sender hears the 413.
+const DRAIN_CAP: u64 = 64 << 20;
+
+/// A body whose declared length is over the limit gets 413 at once, after the body has been
+/// read and dropped: a client that does not wait for `100 Continue` is still writing when the
+/// answer comes, and closing the connection on it turns the 413 into a broken pipe on the
+/// client's side. Clients that do wait (curl) and bodies over [`DRAIN_CAP`] are answered
+/// without reading.
+async fn answer_oversized(max_body: usize, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let Some(length) = declared.filter(|&n| n > max_body as u64) else {
+        return next.run(request).await;
+    };
+    let waits_for_continue = request.headers().get(header::EXPECT).is_some();
+    if !waits_for_continue && length <= DRAIN_CAP {
+        let mut body = request.into_body();
+        while let Some(Ok(_)) = body.frame().await {}
+    }
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "length limit exceeded: the body has {length} bytes and this server takes at most {max_body} \
+             (--max-body-mib)"
+        ),
+    )
+    .into_response()
 }
 
 /// One line per request on standard error: method, path, status, milliseconds.
