@@ -107,7 +107,7 @@ async fn an_upload_gets_the_same_answer_as_predict() {
 async fn bad_requests_get_a_4xx_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let wav = std::fs::read(speech_wav(dir.path())).unwrap();
-    let server = Server::start(&["--max-body-mib", "1"]);
+    let server = Server::start(&["--max-body-mib", "4"]);
     let predict = format!("{}/v1/predict", server.url);
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
         ("empty", Vec::new(), 400, "empty body"),

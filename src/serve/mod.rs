@@ -78,14 +78,15 @@ fn router(state: AppState, max_body: usize) -> Router {
         .with_state(state)
 }
 
-/// Most bytes of an oversized body read and dropped so that its sender hears the 413.
-const DRAIN_CAP: u64 = 64 << 20;
+/// An oversized body of up to this many times the limit is read and dropped so that its sender
+/// hears the 413; a larger one is answered without reading.
+const DRAIN_FACTOR: u64 = 4;
 
 /// A body whose declared length is over the limit gets 413 at once, after the body has been
 /// read and dropped: a client that does not wait for `100 Continue` is still writing when the
 /// answer comes, and closing the connection on it turns the 413 into a broken pipe on the
-/// client's side. Clients that do wait (curl) and bodies over [`DRAIN_CAP`] are answered
-/// without reading.
+/// client's side. Clients that do wait (curl) and bodies over [`DRAIN_FACTOR`] times the limit
+/// are answered without reading.
 async fn answer_oversized(max_body: usize, request: Request, next: Next) -> Response {
     let declared = request
         .headers()
@@ -95,7 +96,7 @@ async fn answer_oversized(max_body: usize, request: Request, next: Next) -> Resp
         return next.run(request).await;
     };
     let waits_for_continue = request.headers().get(header::EXPECT).is_some();
-    if !waits_for_continue && length <= DRAIN_CAP {
+    if !waits_for_continue && length <= DRAIN_FACTOR * max_body as u64 {
         let mut body = request.into_body();
         while let Some(Ok(_)) = body.frame().await {}
     }
