@@ -82,11 +82,12 @@ fn router(state: AppState, max_body: usize) -> Router {
 /// hears the 413; a larger one is answered without reading.
 const DRAIN_FACTOR: u64 = 4;
 
-/// A body whose declared length is over the limit gets 413 at once, after the body has been
-/// read and dropped: a client that does not wait for `100 Continue` is still writing when the
-/// answer comes, and closing the connection on it turns the 413 into a broken pipe on the
-/// client's side. Clients that do wait (curl) and bodies over [`DRAIN_FACTOR`] times the limit
-/// are answered without reading.
+/// A body whose declared length is over the limit gets 413 without reaching a handler, once it
+/// has been read and dropped: a client that does not wait for `100 Continue` is still writing
+/// when the answer comes, and closing the connection on it turns the 413 into a broken pipe on
+/// the client's side. Clients that do wait (they send `Expect`, as curl does) and bodies over
+/// [`DRAIN_FACTOR`] times the limit are answered without reading. Bodies of undeclared length
+/// are left to [`DefaultBodyLimit`].
 async fn answer_oversized(max_body: usize, request: Request, next: Next) -> Response {
     let declared = request
         .headers()
