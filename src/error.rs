@@ -22,16 +22,27 @@ pub enum Error {
     /// The file decoded to no samples at all.
     #[error("{path}: no audio samples")]
     Empty { path: PathBuf },
+    /// The path names something that is not a regular file (a FIFO, socket, device,
+    /// directory or dangling link): never opened, so it cannot block.
+    #[error("{path}: {kind}, not an audio file")]
+    NotAFile { path: PathBuf, kind: String },
+    /// The audio is (or claims to be) longer than the work budget allows.
+    #[error("{path}: {reason}")]
+    TooLong { path: PathBuf, reason: String },
+    /// The work was stopped before it finished (its deadline passed, its client left, or the
+    /// server is shutting down).
+    #[error("stopped: {0}")]
+    Cancelled(String),
     /// A corpus, split or label problem (bad split file, empty corpus, unknown label).
     #[error("{0}")]
     Data(String),
     /// A configuration value is out of range or inconsistent.
     #[error("invalid configuration: {0}")]
     Config(String),
-    /// The GPU device or a kernel launch failed.
+    /// The HTTP server could not start or serve.
     #[error("server: {0}")]
     Serve(String),
-
+    /// The GPU device or a kernel launch failed.
     #[error("GPU: {0}")]
     Gpu(String),
     /// Model weights could not be read, written or mapped.

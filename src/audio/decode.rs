@@ -2,13 +2,15 @@
 //! mono f32 at the source's own rate (channels averaged), packet by packet: [`Decoder`] reads a
 //! file or any byte stream (standard input included) and hands out one packet's samples at a
 //! time, so memory is bounded by the packet, not the file; [`decode_file`] collects a whole
-//! file. Every failure is a typed error naming the source: unreadable, unsupported
-//! container/codec, corrupt or truncated data, no samples.
+//! file. Every failure is a typed error naming the source: not a regular file, unreadable,
+//! unsupported container/codec, a sample rate or channel count no recording has ([`RATES`],
+//! [`MAX_CHANNELS`]), corrupt or truncated data, no samples.
 
 use super::Audio;
+use super::regular::open_regular;
 use crate::error::{Error, Result};
-use std::fs::File;
 use std::io::ErrorKind;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
@@ -16,6 +18,20 @@ use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
+
+/// Sample rates real recordings use, in Hz; a header claiming another is refused (a 1 Hz
+/// header turns a 64 KB file into nine hours of audio to resample).
+pub const RATES: RangeInclusive<u32> = 1_000..=768_000;
+/// Most channels a recording may have.
+pub const MAX_CHANNELS: usize = 64;
+/// Largest sample magnitude taken (+60 dB above full scale): float data beyond it is corrupt,
+/// and values near f32's limit overflow the resampler's FFT to NaN.
+pub const MAX_SAMPLE: f32 = 1000.0;
+
+/// Whether decoded samples are plausible (finite, within [`MAX_SAMPLE`]).
+pub fn plausible(samples: &[f32]) -> bool {
+    samples.iter().all(|x| x.abs() <= MAX_SAMPLE)
+}
 
 /// A packet-by-packet decoder of one audio source to mono f32.
 pub struct Decoder {
@@ -37,9 +53,9 @@ pub struct Decoder {
 }
 
 impl Decoder {
-    /// Opens a file.
+    /// Opens a regular file (a FIFO, socket, device or directory is refused, never read).
     pub fn open(path: &Path) -> Result<Decoder> {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = open_regular(path)?;
         if file.metadata().map_err(|e| Error::io(path, e))?.len() == 0 {
             return Err(Error::Empty { path: path.into() });
         }
@@ -93,8 +109,21 @@ impl Decoder {
             .clone();
         let sample_rate = params
             .sample_rate
-            .filter(|&r| r > 0)
             .ok_or_else(|| unsupported("unknown sample rate".into()))?;
+        if !RATES.contains(&sample_rate) {
+            return Err(unsupported(format!(
+                "the header claims a sample rate of {sample_rate} Hz (recordings use {} Hz to {} Hz)",
+                RATES.start(),
+                RATES.end()
+            )));
+        }
+        if let Some(channels) = params.channels.as_ref().map(|c| c.count())
+            && !(1..=MAX_CHANNELS).contains(&channels)
+        {
+            return Err(unsupported(format!(
+                "the header claims {channels} channels (recordings have 1 to {MAX_CHANNELS})"
+            )));
+        }
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(&params, &AudioDecoderOptions::default())
             .map_err(|e| unsupported(e.to_string()))?;
@@ -117,6 +146,12 @@ impl Decoder {
     /// Sample rate of the source in Hz.
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate
+    }
+
+    /// The duration the header claims, in seconds (files and uploads; `None` for streams and
+    /// headers that do not say).
+    pub fn declared_seconds(&self) -> Option<f64> {
+        self.declared_frames.map(|n| n as f64 / self.sample_rate as f64)
     }
 
     fn corrupt(&self, reason: String) -> Error {
@@ -154,14 +189,19 @@ impl Decoder {
                         continue;
                     }
                     let channels = buf.num_planes().max(1);
+                    if channels > MAX_CHANNELS {
+                        return Err(self.corrupt(format!("a packet of {channels} channels")));
+                    }
                     buf.copy_to_vec_interleaved(&mut self.interleaved);
                     let mono: Vec<f32> = self
                         .interleaved
                         .chunks_exact(channels)
                         .map(|frame| frame.iter().sum::<f32>() / channels as f32)
                         .collect();
-                    if mono.iter().any(|x| !x.is_finite()) {
-                        return Err(self.corrupt("non-finite samples".into()));
+                    if !plausible(&mono) {
+                        return Err(self.corrupt(format!(
+                            "non-finite samples or samples beyond ±{MAX_SAMPLE} (corrupt float data)"
+                        )));
                     }
                     self.decoded += mono.len() as u64;
                     return Ok(Some(mono));

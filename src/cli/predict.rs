@@ -71,6 +71,10 @@ pub struct PredictArgs {
     /// Clips per batch on the device.
     #[arg(long, default_value_t = 32)]
     batch: usize,
+    /// Longest input (e.g. `90m`, `12h`): a file whose header claims more is an error before
+    /// decoding; a stream or file that goes past it is stopped there with an error.
+    #[arg(long, default_value = "12h", value_parser = parse_seconds)]
+    max_duration: f64,
     /// Standard input is raw PCM in this encoding (with --rate and --channels).
     #[arg(long, value_enum)]
     raw: Option<RawArg>,
@@ -94,19 +98,24 @@ pub struct PredictArgs {
     device: DeviceArgs,
 }
 
-fn parse_seconds(text: &str) -> std::result::Result<f64, String> {
+/// A duration like `3s`, `500ms`, `10m` or `2h` (a bare number is seconds), in seconds.
+pub(super) fn parse_seconds(text: &str) -> std::result::Result<f64, String> {
     let t = text.trim();
     let (number, scale) = if let Some(ms) = t.strip_suffix("ms") {
         (ms, 1e-3)
     } else if let Some(s) = t.strip_suffix('s') {
         (s, 1.0)
+    } else if let Some(m) = t.strip_suffix('m') {
+        (m, 60.0)
+    } else if let Some(h) = t.strip_suffix('h') {
+        (h, 3600.0)
     } else {
         (t, 1.0)
     };
     let value: f64 = number
         .trim()
         .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 3s or 500ms"))?;
+        .map_err(|_| format!("`{text}` is not a duration like 3s, 500ms, 10m or 2h"))?;
     if value <= 0.0 || !value.is_finite() {
         return Err(format!("`{text}` must be positive"));
     }
@@ -158,6 +167,8 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         batch: args.batch.max(1),
         keep_windows: args.json || args.png.is_some(),
         producers: None,
+        max_duration: Some(args.max_duration),
+        cancel: None,
     };
     let started = Instant::now();
     if args.adapt_bn {

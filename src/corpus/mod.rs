@@ -151,7 +151,9 @@ fn folder_convention(files: &[PathBuf], iemocap: &iemocap::Labels) -> CorpusKind
 
 /// Every audio file below `root` (or `root` itself if it is a file), sorted, each once:
 /// symbolic links are followed, directory cycles are detected, and a file reached by two
-/// paths is listed once. Unreadable entries below `root` are reported on stderr and skipped.
+/// paths is listed once. Entries named like audio that are not regular files (FIFOs, sockets,
+/// devices, folders, dangling links) are listed too, so that each gets its own error when
+/// opened; other unreadable entries below `root` are reported on stderr and skipped.
 pub fn audio_files(root: &Path) -> Result<Vec<PathBuf>> {
     Ok(walk(root)?.audio)
 }
@@ -172,12 +174,22 @@ fn walk(root: &Path) -> Result<Walk> {
     for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
         let entry = match entry {
             Ok(entry) => entry,
+            // A dangling link named like audio is still an input: opening it says what it is.
+            Err(e) if e.loop_ancestor().is_none() && e.path().is_some_and(is_audio_path) => {
+                found.audio.extend(e.path().map(Path::to_path_buf));
+                continue;
+            }
             Err(e) => {
                 eprintln!("warning: skipped {e}");
                 continue;
             }
         };
         if !entry.file_type().is_file() {
+            // A FIFO, socket, device or folder named like audio is listed so that it gets its
+            // own error (opening refuses it without blocking); anything else is not an input.
+            if entry.depth() > 0 && is_audio_path(entry.path()) {
+                found.audio.push(entry.into_path());
+            }
             continue;
         }
         let path = entry.into_path();

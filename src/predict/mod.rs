@@ -6,6 +6,7 @@
 //! repeat's best checkpoint, or all repeats as an ensemble). See [`model_dir`].
 
 pub mod adapt;
+pub mod budget;
 mod consumer;
 pub mod inputs;
 pub mod model_dir;
@@ -13,6 +14,7 @@ pub mod pipeline;
 mod results;
 pub mod source;
 
+pub use budget::{Budgeted, Cancel, CancelOnDrop};
 pub use inputs::{Shard, expand_inputs, read_file_list};
 pub use model_dir::{RunRepeats, SavedNetwork, export_model, saved_networks};
 pub use pipeline::{Sink, predict_clips, predict_inputs};
@@ -236,7 +238,15 @@ pub struct PredictOptions {
     pub keep_windows: bool,
     /// Decoding threads (default: half the cores, at least one).
     pub producers: Option<usize>,
+    /// Longest input in seconds: a header claiming more is refused before decoding, a stream
+    /// that goes past it is stopped with an error ([`budget`]).
+    pub max_duration: Option<f64>,
+    /// Stops every input's reading at its next chunk once cancelled.
+    pub cancel: Option<Cancel>,
 }
+
+/// `predict`'s default longest input (12 hours).
+pub const DEFAULT_MAX_DURATION_S: f64 = 12.0 * 3600.0;
 
 impl Default for PredictOptions {
     fn default() -> Self {
@@ -247,6 +257,8 @@ impl Default for PredictOptions {
             batch: 32,
             keep_windows: true,
             producers: None,
+            max_duration: Some(DEFAULT_MAX_DURATION_S),
+            cancel: None,
         }
     }
 }

@@ -9,8 +9,9 @@
 //! always has; a longer one (or a live stream) is classified in clip-length windows. A file's
 //! summary is the duration-weighted mean of its classified windows' probabilities.
 
+use super::budget::{Budgeted, Cancel};
 use super::consumer::Consumer;
-use super::source::Input;
+use super::source::{ChunkSource, Input};
 use super::{Classifier, FileResult, PredictOptions, Prediction, Window};
 use crate::audio::loudness::{frame_len, frame_powers};
 use crate::audio::{StreamResampler, Windower, non_silent_range, normalize_loudness, resample};
@@ -70,6 +71,8 @@ struct Plan {
     relative_db: f32,
     /// Windows shown on the timeline (false: clip-length windows of a long whole-file input).
     timeline: bool,
+    max_duration: Option<f64>,
+    cancel: Option<Cancel>,
 }
 
 impl Plan {
@@ -86,6 +89,8 @@ impl Plan {
             silence_db: options.silence_db,
             relative_db: options.relative_silence_db,
             timeline: options.window.is_some(),
+            max_duration: options.max_duration,
+            cancel: options.cancel.clone(),
         }
     }
 
@@ -158,7 +163,7 @@ impl Envelope {
 
 /// Reads one input to the end, sending its pieces; returns its duration and envelope.
 fn produce(index: usize, input: &Input, plan: &Plan, tx: &SyncSender<Event>) -> Result<(f64, Vec<f32>)> {
-    let mut source = input.open()?;
+    let mut source = Budgeted::new(input.open()?, input.path(), plan.max_duration, plan.cancel.clone())?;
     let native = source.sample_rate();
     let mut envelope = Envelope::new(plan.rate);
     let mut loudest = 0.0f32;

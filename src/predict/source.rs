@@ -112,6 +112,10 @@ impl Input {
 /// Mono chunks at a fixed rate.
 pub trait ChunkSource: Send {
     fn sample_rate(&self) -> u32;
+    /// The duration the source claims before it is read (a file's header), in seconds.
+    fn declared_seconds(&self) -> Option<f64> {
+        None
+    }
     /// The next non-empty chunk, or `None` at the end.
     fn next_chunk(&mut self) -> Result<Option<Vec<f32>>>;
 }
@@ -119,6 +123,10 @@ pub trait ChunkSource: Send {
 impl ChunkSource for Decoder {
     fn sample_rate(&self) -> u32 {
         Decoder::sample_rate(self)
+    }
+
+    fn declared_seconds(&self) -> Option<f64> {
+        Decoder::declared_seconds(self)
     }
 
     fn next_chunk(&mut self) -> Result<Option<Vec<f32>>> {
@@ -148,10 +156,15 @@ impl<R: Read + Send> RawPcm<R> {
 
     /// Raw PCM from any reader; `name` labels errors.
     pub fn named(name: &Path, reader: R, format: RawFormat) -> Result<RawPcm<R>> {
-        if format.rate == 0 || format.channels == 0 {
-            return Err(Error::Config(
-                "raw PCM needs a positive sample rate and channel count".into(),
-            ));
+        if !crate::audio::RATES.contains(&format.rate) || !(1..=crate::audio::MAX_CHANNELS).contains(&(format.channels as usize)) {
+            return Err(Error::Config(format!(
+                "raw PCM at {} Hz with {} channels: the rate must be {} Hz to {} Hz and the channels 1 to {}",
+                format.rate,
+                format.channels,
+                crate::audio::RATES.start(),
+                crate::audio::RATES.end(),
+                crate::audio::MAX_CHANNELS
+            )));
         }
         let frame = format.encoding.bytes() * format.channels as usize;
         Ok(RawPcm {
@@ -196,10 +209,13 @@ impl<R: Read + Send> ChunkSource for RawPcm<R> {
                 .chunks_exact(frame)
                 .map(|f| f.chunks_exact(width).map(sample).sum::<f32>() / channels as f32)
                 .collect();
-            if mono.iter().any(|v| !v.is_finite()) {
+            if !crate::audio::plausible(&mono) {
                 return Err(Error::Decode {
                     path: self.name.clone(),
-                    reason: "non-finite samples in raw f32 input".into(),
+                    reason: format!(
+                        "non-finite samples or samples beyond ±{} in raw f32 input",
+                        crate::audio::MAX_SAMPLE
+                    ),
                 });
             }
             self.buffer.copy_within(whole..filled, 0);

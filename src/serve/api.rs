@@ -1,11 +1,16 @@
 //! The HTTP endpoints: health, model description, and prediction of an uploaded recording.
 //! Every failure is a JSON body `{"error": "..."}` with a 4xx status naming what was wrong
-//! with the request (5xx only when the server itself fails).
+//! with the request (5xx only when the server itself fails or is busy: 503 with
+//! `Retry-After`). An upload's header is checked before it may hold any budget, and its work
+//! stops when the request's deadline passes or its client leaves (the handler's future is
+//! dropped, which cancels the request's token).
 
 use super::AppState;
+use super::limits::RETRY_AFTER_S;
 use super::queue::{ModelInfo, QueueClient};
 use crate::audio::Decoder;
-use crate::predict::{FileResult, HandOver, Input, PredictOptions, predict_input};
+use crate::error::Error;
+use crate::predict::{Budgeted, Cancel, FileResult, HandOver, Input, PredictOptions, predict_input};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
@@ -13,6 +18,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// A failed request: its status and a message for the client.
 #[derive(Debug)]
@@ -32,11 +38,38 @@ impl ApiError {
     pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, message)
     }
+
+    /// 503: the server cannot take the request now (sent with `Retry-After`).
+    pub(crate) fn busy(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
+    }
+
+    /// What a library error means for the client: bad audio is its request's fault (400), too
+    /// long is 413, work stopped is 503.
+    fn from_error(error: Error) -> ApiError {
+        let status = match &error {
+            Error::TooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Cancelled(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Serve(_) | Error::Gpu(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, error.to_string())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(serde_json::json!({ "error": self.message }))).into_response()
+        let busy = self.status == StatusCode::SERVICE_UNAVAILABLE;
+        let mut response = (self.status, Json(serde_json::json!({ "error": self.message }))).into_response();
+        if busy {
+            response.headers_mut().insert(header::RETRY_AFTER, RETRY_AFTER_S.into());
+        }
+        response
     }
 }
 
@@ -133,64 +166,95 @@ async fn read_upload(request: Request, state: &AppState) -> Result<(PathBuf, Byt
     Ok((PathBuf::from(format!("upload.{}", extension_of(&content_type))), bytes))
 }
 
-/// Decodes and predicts one upload (blocking: runs on the blocking pool).
-fn predict_upload(
-    queue: &QueueClient,
-    name: PathBuf,
-    bytes: Bytes,
-    options: &PredictOptions,
-) -> Result<FileResult, ApiError> {
+/// Opens an upload's decoder and checks its header against the duration limit (quick: nothing
+/// is decoded yet). Returns the source and the seconds of audio it will hold.
+fn open_upload(name: &PathBuf, bytes: Bytes, max_duration: f64, cancel: &Cancel) -> Result<(Budgeted, f64), ApiError> {
     if bytes.is_empty() {
         return Err(ApiError::bad_request(
             "empty body: send the audio file as the request body",
         ));
     }
-    let decoder = Decoder::from_bytes(&name, bytes).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let decoder = Decoder::from_bytes(name, bytes).map_err(ApiError::from_error)?;
+    let seconds = decoder.declared_seconds().unwrap_or(max_duration).min(max_duration);
+    let source = Budgeted::new(Box::new(decoder), name, Some(max_duration), Some(cancel.clone()))
+        .map_err(ApiError::from_error)?;
+    Ok((source, seconds))
+}
+
+/// Predicts one opened upload (blocking: runs on the blocking pool).
+fn predict_upload(
+    queue: &QueueClient,
+    name: PathBuf,
+    source: Budgeted,
+    options: &PredictOptions,
+) -> Result<FileResult, ApiError> {
     let input = Input::Source {
         name,
-        source: HandOver::new(Box::new(decoder)),
+        source: HandOver::new(Box::new(source)),
         live: false,
     };
-    let result = predict_input(queue, input, options)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let result = predict_input(queue, input, options).map_err(ApiError::from_error)?;
     match &result.error {
         Some(e) => Err(ApiError::bad_request(e.clone())),
         None => Ok(result),
     }
 }
 
+/// The declared body length, if any.
+fn content_length(request: &Request) -> Option<u64> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+}
+
 /// `POST /v1/predict[?window=S&hop=S]`: the upload's prediction (and timeline windows).
+///
+/// In order: the body's bytes are taken from the byte budget (503 at once when spent), the
+/// body is read, the header checked (400 or 413 at once), the audio's seconds taken from the
+/// audio budget (503 at once), then the request waits for a turn and is predicted. Everything
+/// happens within the request's deadline; when it passes or the client leaves, the request's
+/// token stops the decoding and its clips are dropped from the classification queue.
 pub(crate) async fn predict(
     State(state): State<AppState>,
     query: Result<Query<WindowQuery>, axum::extract::rejection::QueryRejection>,
     request: Request,
 ) -> Result<Json<FileResult>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let cancel = state.shutdown.child().until(Instant::now() + state.timeout);
+    let _stop_when_dropped = cancel.on_drop();
     let options = PredictOptions {
         window: query.resolve()?,
         producers: Some(1),
+        max_duration: Some(state.max_duration),
+        cancel: Some(cancel.clone()),
         ..PredictOptions::default()
     };
-    let (name, bytes) = read_upload(request, &state).await?;
-    let queue = state.queue.clone();
-    let permits = state.permits.clone();
+    let length = content_length(&request).unwrap_or(state.max_body as u64);
+    let _bytes = state.body_budget.take(length.div_ceil(1024))?;
+    let timeout = state.timeout;
     let work = async move {
-        let _permit = permits
+        let (name, bytes) = read_upload(request, &state).await?;
+        // Inline, not on the blocking pool: a header is parsed in microseconds (symphonia scans at
+        // most 1 MB for one), and a flood of lying uploads then costs no threads.
+        let (source, seconds) = open_upload(&name, bytes, state.max_duration, &cancel)?;
+        let _audio = state.audio_budget.take((seconds * 10.0).ceil() as u64)?;
+        let _permit = state
+            .permits
+            .clone()
             .acquire_owned()
             .await
-            .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down"))?;
-        tokio::task::spawn_blocking(move || predict_upload(&queue, name, bytes, &options))
+            .map_err(|_| ApiError::busy("the server is shutting down"))?;
+        let queue = state.queue.with_cancel(cancel);
+        tokio::task::spawn_blocking(move || predict_upload(&queue, name, source, &options))
             .await
             .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("prediction failed: {e}")))?
     };
-    match tokio::time::timeout(state.timeout, work).await {
+    match tokio::time::timeout(timeout, work).await {
         Ok(result) => result.map(Json),
-        Err(_) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "not done within {:.0} s (server busy or recording too long)",
-                state.timeout.as_secs_f64()
-            ),
-        )),
+        Err(_) => Err(ApiError::busy(format!(
+            "not done within {:.0} s (server busy or recording too long)",
+            timeout.as_secs_f64()
+        ))),
     }
 }

@@ -8,8 +8,9 @@
 //! of the whole stream), as `predict --jsonl` writes them, or `{"kind":"error","error":..}`.
 //!
 //! The PCM flows through a bounded channel into the same pipeline `predict -` uses, so a
-//! stream of any length holds a window's worth of audio, and a client that sends faster than
-//! the model classifies is slowed down by the socket, not buffered without end.
+//! stream holds a window's worth of audio, and a client that sends faster than the model
+//! classifies is slowed down by the socket, not buffered without end. A stream longer than the
+//! server's longest recording is stopped with an error message; shutdown stops it too.
 
 use super::AppState;
 use super::api::{ApiError, WindowQuery};
@@ -67,6 +68,8 @@ pub(crate) async fn stream(
         ),
         keep_windows: false,
         producers: Some(1),
+        max_duration: Some(state.max_duration),
+        cancel: Some(state.shutdown.child()),
         ..PredictOptions::default()
     };
     // A stream holds one of the server's concurrent-request permits while it is open.
@@ -77,7 +80,10 @@ pub(crate) async fn stream(
         )
     })?;
     Ok(upgrade.on_upgrade(move |socket| async move {
-        run(socket, state.queue.clone(), format, options).await;
+        // Dropped with this task (the stream ended, or the server stopped): the pipeline stops.
+        let _stop = options.cancel.as_ref().map(|c| c.on_drop());
+        let queue = state.queue.with_cancel(options.cancel.clone().unwrap_or_default());
+        run(socket, queue, format, options).await;
         drop(permit);
     }))
 }

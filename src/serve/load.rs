@@ -1,7 +1,9 @@
 //! `emovox bench serve`'s load generator: N concurrent clients each send M requests of real
 //! clips to `POST /v1/predict` on a running server and time every answer; the server's
-//! resident memory is sampled through the run (`/proc/PID/status`, Linux).
+//! resident memory is sampled through the run (`/proc/PID/status`, Linux). With attackers
+//! ([`super::attack`]), hostile uploads are sent all through the counted run.
 
+use super::attack::{AttackReport, attacker, hostile_wavs, seconds_until_idle, summarise};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -24,6 +26,8 @@ pub struct LoadOptions {
     /// Requests per client before the counted run (not counted): the server's allocator
     /// pools and batch buffers reach their working size.
     pub warmup: usize,
+    /// Concurrent attackers sending hostile uploads through the counted run (0: none).
+    pub attackers: usize,
 }
 
 /// Latency percentiles in milliseconds.
@@ -60,6 +64,7 @@ pub struct LoadReport {
     pub requests_per_second: f64,
     pub latency_ms: Latency,
     pub server_memory: Option<Memory>,
+    pub attack: Option<AttackReport>,
 }
 
 /// Resident set size of a process in MiB (Linux).
@@ -68,6 +73,17 @@ pub fn rss_mib(pid: u32) -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// Mean, percentiles and maximum of sorted latencies.
+pub(super) fn latency(sorted: &[f64]) -> Latency {
+    Latency {
+        mean: sorted.iter().sum::<f64>() / sorted.len().max(1) as f64,
+        p50: percentile(sorted, 0.50),
+        p95: percentile(sorted, 0.95),
+        p99: percentile(sorted, 0.99),
+        max: sorted.last().copied().unwrap_or(f64::NAN),
+    }
 }
 
 /// The value below which `q` of the sorted values lie (nearest rank).
@@ -152,6 +168,15 @@ pub fn run_load(options: &LoadOptions, progress: impl Fn() + Send + Sync + 'stat
                 }
             })
         });
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let attacks = Arc::new(Mutex::new(Vec::new()));
+        let hostile = Arc::new(hostile_wavs());
+        let attackers: Vec<_> = (0..options.attackers)
+            .map(|a| {
+                let (client, url) = (client.clone(), url.clone());
+                tokio::spawn(attacker(client, url, hostile.clone(), a, stop.clone(), attacks.clone()))
+            })
+            .collect();
         let start = Instant::now();
         let tasks: Vec<_> = (0..options.clients)
             .map(|c| {
@@ -179,6 +204,20 @@ pub fn run_load(options: &LoadOptions, progress: impl Fn() + Send + Sync + 'stat
             }
         }
         let seconds = start.elapsed().as_secs_f64();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for task in attackers {
+            let _ = task.await;
+        }
+        let attack = if options.attackers > 0 {
+            let idle = match options.server_pid {
+                Some(pid) => seconds_until_idle(pid, Duration::from_secs(10)).await,
+                None => None,
+            };
+            let record = attacks.lock().map(|r| r.clone()).unwrap_or_default();
+            Some(summarise(options.attackers, &record, idle))
+        } else {
+            None
+        };
         if let Some(sampler) = sampler {
             sampler.abort();
         }
@@ -193,13 +232,7 @@ pub fn run_load(options: &LoadOptions, progress: impl Fn() + Send + Sync + 'stat
             error_examples: errors.into_iter().take(5).collect(),
             seconds,
             requests_per_second: total as f64 / seconds,
-            latency_ms: Latency {
-                mean: latencies.iter().sum::<f64>() / latencies.len().max(1) as f64,
-                p50: percentile(&latencies, 0.50),
-                p95: percentile(&latencies, 0.95),
-                p99: percentile(&latencies, 0.99),
-                max: latencies.last().copied().unwrap_or(f64::NAN),
-            },
+            latency_ms: latency(&latencies),
             server_memory: (!memory.is_empty()).then(|| {
                 let at = |q: f64| memory[((memory.len() - 1) as f64 * q).round() as usize];
                 Memory {
@@ -209,6 +242,7 @@ pub fn run_load(options: &LoadOptions, progress: impl Fn() + Send + Sync + 'stat
                     peak_mib: memory.iter().copied().fold(0.0, f64::max),
                 }
             }),
+            attack,
         })
     })
 }

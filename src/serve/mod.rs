@@ -8,10 +8,15 @@
 //!
 //! Every request's audio goes through the same streaming pipeline as `predict`; its clips go
 //! to one classification queue ([`queue`]) that batches all clients' clips on the device.
-//! Body size, per-request time and concurrent requests are limited; one line per request is
+//! Resources are bounded ([`limits`]): body size, audio duration, request time, concurrent
+//! requests, and budgets of body bytes and audio seconds held at once; a request's work stops
+//! when it is answered, times out or its client leaves; SIGTERM or Ctrl-C stops the server
+//! within [`SHUTDOWN_GRACE`]. The API can require a bearer token. One line per request is
 //! logged to standard error.
 
 mod api;
+pub mod attack;
+mod limits;
 mod live;
 pub mod load;
 mod page;
@@ -19,7 +24,9 @@ pub mod queue;
 
 use crate::error::{Error, Result};
 use crate::gpu::DeviceChoice;
+use crate::predict::Cancel;
 use api::ApiError;
+use limits::{Budget, Token};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{StatusCode, header};
@@ -50,6 +57,16 @@ pub struct ServeOptions {
     pub concurrency: usize,
     /// Clips classified together at most.
     pub batch: usize,
+    /// Longest recording in seconds, uploaded or live: a header claiming more gets 413 at
+    /// once, a stream going past it is stopped with an error.
+    pub max_duration: f64,
+    /// Seconds of audio all requests may hold at once (a request counts what its header
+    /// claims, else `max_duration`); over it, 503 with `Retry-After`.
+    pub max_pending_audio: f64,
+    /// Request-body bytes all requests may hold at once; over it, 503 with `Retry-After`.
+    pub max_pending_body: usize,
+    /// Bearer token the API requires (`None`: open).
+    pub token: Option<String>,
 }
 
 /// What every handler shares.
@@ -58,10 +75,21 @@ pub(crate) struct AppState {
     queue: QueueClient,
     permits: Arc<Semaphore>,
     timeout: Duration,
+    max_duration: f64,
+    max_body: usize,
+    /// Tenths of a second of audio held by requests.
+    audio_budget: Budget,
+    /// KiB of request bodies held.
+    body_budget: Budget,
+    /// Cancelled when the server shuts down: every request's token is its child.
+    shutdown: Cancel,
 }
 
+/// Longest wait for open requests and streams after SIGTERM or Ctrl-C.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+
 /// The routes, limits and request log around a started queue.
-fn router(state: AppState, max_body: usize) -> Router {
+fn router(state: AppState, max_body: usize, token: Token) -> Router {
     Router::new()
         .route("/", get(page::index))
         .route("/app.js", get(page::script))
@@ -74,6 +102,7 @@ fn router(state: AppState, max_body: usize) -> Router {
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn(move |r, n| answer_oversized(max_body, r, n)))
+        .layer(middleware::from_fn(move |r, n| limits::require_token(token.clone(), r, n)))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -125,20 +154,71 @@ async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
+/// How much lower than the classification thread the threads that take requests in (HTTP,
+/// decoding) run: when clients send more than the machine can take, work already admitted is
+/// finished first instead of every request slowing down alike.
+const INTAKE_NICENESS: i32 = 5;
+
+/// Lowers the calling thread's scheduling priority (Linux: a thread's own nice value; a no-op
+/// elsewhere or when not permitted).
+fn lower_thread_priority(niceness: i32) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take no pointers; PRIO_PROCESS with a thread id sets that
+    // thread's nice value on Linux.
+    unsafe {
+        let tid = libc::gettid() as libc::id_t;
+        let current = libc::getpriority(libc::PRIO_PROCESS, tid);
+        libc::setpriority(libc::PRIO_PROCESS, tid, current + niceness);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = niceness;
+}
+
+/// Resolves at the first SIGTERM or Ctrl-C.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 /// Loads the model, binds, calls `ready` with the bound address (port 0 picks a free one),
-/// and serves until Ctrl-C.
+/// and serves until SIGTERM or Ctrl-C: then open requests and streams are cancelled, given
+/// [`SHUTDOWN_GRACE`] to answer, and the server returns.
 pub fn run(options: &ServeOptions, ready: impl FnOnce(SocketAddr, &queue::ModelInfo)) -> Result<()> {
+    if !(options.max_duration.is_finite() && options.max_duration > 0.0) {
+        return Err(Error::Config("the longest recording must be a positive number of seconds".into()));
+    }
     let queue = queue::start(&options.model, options.device, options.ensemble, options.batch)?;
+    let units = |x: f64| x.clamp(1.0, u32::MAX as f64 / 2.0) as u32;
+    let shutdown = Cancel::new();
     let state = AppState {
         queue,
         permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
         timeout: options.timeout,
+        max_duration: options.max_duration,
+        max_body: options.max_body,
+        audio_budget: Budget::new(units(options.max_pending_audio * 10.0), ("audio", 10.0, "s")),
+        body_budget: Budget::new(units(options.max_pending_body as f64 / 1024.0), ("request bodies", 1024.0, "MiB")),
+        shutdown: shutdown.clone(),
     };
+    let token = Token(options.token.as_deref().map(Arc::from));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(|| lower_thread_priority(INTAKE_NICENESS))
+        // One blocking thread per request classified at once (the pipeline reads on it).
+        .max_blocking_threads(options.concurrency.max(1))
         .build()
         .map_err(|e| Error::Serve(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
             .map_err(|e| Error::Serve(format!("cannot listen on {}: {e}", options.addr)))?;
@@ -146,11 +226,22 @@ pub fn run(options: &ServeOptions, ready: impl FnOnce(SocketAddr, &queue::ModelI
             .local_addr()
             .map_err(|e| Error::Serve(format!("no local address: {e}")))?;
         ready(addr, state.queue.info());
-        axum::serve(listener, router(state, options.max_body))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Error::Serve(e.to_string()))
-    })
+        let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+        let graceful = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        let server = axum::serve(listener, router(state, options.max_body, token)).with_graceful_shutdown(graceful);
+        tokio::select! {
+            served = server => served.map_err(|e| Error::Serve(e.to_string())),
+            _ = async {
+                stop_signal().await;
+                shutdown.cancel();
+                let _ = stopping.send(true);
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => Ok(()),
+        }
+    });
+    // Blocking work still running sees the cancelled tokens at its next chunk; do not wait.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    served
 }

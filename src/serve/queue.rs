@@ -1,18 +1,20 @@
 //! The server's classification queue: one worker thread owns the model on its device and
 //! classifies clips from every request in shared batches. A request's pipeline sees a
 //! [`QueueClient`], a [`Classifier`] that sends its clips to the queue and waits for their
-//! probabilities, so many clients' windows fill one device batch.
+//! probabilities, so many clients' windows fill one device batch. A client may carry its
+//! request's [`Cancel`] token: its clips are dropped unclassified once the request is over.
 
 use crate::audio::ClipConfig;
 use crate::corpus::Classes;
 use crate::error::{Error, Result};
 use crate::features::FeatureConfig;
 use crate::gpu::{Compute, DeviceChoice, DeviceInfo};
-use crate::predict::{Classifier, Predictor, Probabilities};
+use crate::predict::{Cancel, Classifier, Predictor, Probabilities};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::Duration;
 
 /// What the server tells clients about its model (`GET /v1/model`).
 #[derive(Debug, Clone, Serialize)]
@@ -35,6 +37,7 @@ pub struct ModelInfo {
 struct Job {
     clips: Vec<Vec<f32>>,
     reply: Sender<Result<Vec<Probabilities>>>,
+    cancel: Option<Cancel>,
 }
 
 /// A request's handle on the queue.
@@ -42,11 +45,23 @@ struct Job {
 pub struct QueueClient {
     info: Arc<ModelInfo>,
     jobs: Sender<Job>,
+    cancel: Option<Cancel>,
 }
+
+/// How often a waiting client looks at its cancel token.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 impl QueueClient {
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// A handle whose clips are dropped, and whose waits end, once `cancel` is cancelled.
+    pub fn with_cancel(&self, cancel: Cancel) -> QueueClient {
+        QueueClient {
+            cancel: Some(cancel),
+            ..self.clone()
+        }
     }
 }
 
@@ -66,9 +81,20 @@ impl Classifier for QueueClient {
             .send(Job {
                 clips: clips.iter().map(|c| c.to_vec()).collect(),
                 reply,
+                cancel: self.cancel.clone(),
             })
             .map_err(|_| stopped())?;
-        answer.recv().map_err(|_| stopped())?
+        loop {
+            match answer.recv_timeout(CANCEL_POLL) {
+                Ok(result) => return result,
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(c) = &self.cancel {
+                        c.check()?;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
+            }
+        }
     }
 }
 
@@ -110,23 +136,41 @@ pub fn start(model: &Path, device: DeviceChoice, ensemble: bool, batch: usize) -
     Ok(QueueClient {
         info: Arc::new(info),
         jobs,
+        cancel: None,
     })
 }
 
-/// Takes every job waiting (up to `batch` clips, at least one job), classifies their clips
-/// together and answers each; ends when every client is gone.
+/// A job still wanted, or `None` after answering a cancelled one.
+fn wanted(job: Job) -> Option<Job> {
+    match job.cancel.as_ref().and_then(Cancel::reason) {
+        Some(why) => {
+            let _ = job.reply.send(Err(Error::Cancelled(why.into())));
+            None
+        }
+        None => Some(job),
+    }
+}
+
+/// Takes every job waiting (up to `batch` clips, at least one job), drops those whose request
+/// is over, classifies the rest's clips together and answers each; ends when every client is
+/// gone.
 fn serve_jobs(predictor: &Predictor, queue: &Receiver<Job>, batch: usize) {
     while let Ok(first) = queue.recv() {
-        let mut waiting = first.clips.len();
-        let mut jobs = vec![first];
+        let mut jobs: Vec<Job> = wanted(first).into_iter().collect();
+        let mut waiting: usize = jobs.iter().map(|j| j.clips.len()).sum();
         while waiting < batch {
             match queue.try_recv() {
                 Ok(job) => {
-                    waiting += job.clips.len();
-                    jobs.push(job);
+                    if let Some(job) = wanted(job) {
+                        waiting += job.clips.len();
+                        jobs.push(job);
+                    }
                 }
                 Err(_) => break,
             }
+        }
+        if jobs.is_empty() {
+            continue;
         }
         let clips: Vec<&[f32]> = jobs.iter().flat_map(|j| j.clips.iter().map(Vec::as_slice)).collect();
         match predictor.classify_refs(&clips, batch) {

@@ -248,6 +248,16 @@ impl Server {
         Server { child, url }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the server has exited.
+    pub fn exited(&mut self) -> bool {
+        self.child.try_wait().is_ok_and(|s| s.is_some())
+    }
+
     /// `host:port`
     pub fn authority(&self) -> &str {
         self.url.trim_start_matches("http://")

@@ -1,7 +1,8 @@
 // emovox page logic: reads the model's classes (GET /v1/model), predicts dropped or chosen
 // files (POST /v1/predict with 3 s windows, 1 s hop) and live microphone audio (AudioWorklet
 // -> WebSocket /v1/stream as f32le PCM), and shows the current emotion, per-class
-// probability bars and a timeline with one lane per class.
+// probability bars and a timeline with one lane per class. A server started with --token is
+// opened as /#token=TOKEN: the page sends it with every API request.
 'use strict';
 
 const WINDOW = 3;
@@ -11,6 +12,8 @@ const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a0
   '#9a6324', '#808000', '#000075', '#aaaaaa', '#800000'];
 
 const $ = (id) => document.getElementById(id);
+const TOKEN = new URLSearchParams(location.hash.slice(1)).get('token');
+const AUTH = TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {};
 let classes = [];
 let windows = [];
 let span = null;
@@ -121,7 +124,7 @@ async function predictFile(file) {
   status(`Predicting ${file.name}…`);
   const response = await fetch(`/v1/predict?window=${WINDOW}&hop=${HOP}`, {
     method: 'POST',
-    headers: { 'Content-Type': file.type || 'application/octet-stream' },
+    headers: { 'Content-Type': file.type || 'application/octet-stream', ...AUTH },
     body: file,
   });
   const body = await response.json();
@@ -145,7 +148,8 @@ async function startRecording() {
   context.createMediaStreamSource(stream).connect(node);
   node.connect(context.destination);
   const url = `ws://${location.host}/v1/stream?rate=${context.sampleRate}`
-    + `&encoding=f32le&window=${WINDOW}&hop=${HOP}`;
+    + `&encoding=f32le&window=${WINDOW}&hop=${HOP}`
+    + (TOKEN ? `&token=${encodeURIComponent(TOKEN)}` : '');
   const socket = new WebSocket(url);
   socket.binaryType = 'arraybuffer';
   node.port.onmessage = (e) => {
@@ -182,7 +186,7 @@ async function stopRecording() {
 }
 
 async function main() {
-  const response = await fetch('/v1/model');
+  const response = await fetch('/v1/model', { headers: AUTH });
   const model = await response.json();
   classes = model.classes;
   $('model').textContent = `${classes.length} classes · ${model.device.adapter} (${model.device.backend})`;
