@@ -9,8 +9,8 @@
 //!
 //! In the suite it runs for a few seconds. The long run (docs/results/fuzz/README.md):
 //! `EMOVOX_FUZZ_SECONDS=3600 cargo test --release --test fuzz -- --nocapture`
-//! (`EMOVOX_FUZZ_SEED` picks the seed, `EMOVOX_FUZZ_KEEP=1` saves inputs with new outcomes to
-//! the corpus).
+//! (`EMOVOX_FUZZ_SEED` picks the seed; `EMOVOX_FUZZ_KEEP=N` saves the N smallest inputs of
+//! distinct outcomes, up to 16 KB each, to the corpus the suite replays).
 
 mod common;
 
@@ -20,7 +20,7 @@ use emovox::gpu::Compute;
 use emovox::predict::{HandOver, Input, PredictOptions, Predictor, default_model_dir, predict_input};
 use emovox::rng::{SeededRng, seeded};
 use rand::Rng;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -100,10 +100,18 @@ fn find(bytes: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// A WAV header field: format tag, channels, rate, byte rate, block align, bits, or a chunk
-/// size (RIFF, fmt, data).
+/// size (RIFF, fmt, data); or a chunk of a lying size inserted before the data.
 fn mutate_wav(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
     let Some(fmt) = find(bytes, b"fmt ") else { return };
     let data = find(bytes, b"data").unwrap_or(bytes.len());
+    if rng.next_u64() % 4 == 0 {
+        let ids: [&[u8; 4]; 6] = [b"LIST", b"junk", b"fact", b"cue ", b"smpl", b"id3 "];
+        let mut chunk = ids[pick(rng, ids.len())].to_vec();
+        chunk.extend_from_slice(&(interesting(rng) as u32).to_le_bytes());
+        chunk.extend((0..pick(rng, 17)).map(|_| rng.next_u64() as u8));
+        bytes.splice(data..data, chunk);
+        return;
+    }
     let fields = [
         (4, 4),
         (fmt + 4, 4),
@@ -122,6 +130,16 @@ fn mutate_wav(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
 /// A FLAC STREAMINFO field: block sizes, frame sizes, rate, channels, bits, total samples.
 fn mutate_flac(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
     // "fLaC", a 4-byte block header, then STREAMINFO (bit offsets from its start).
+    if rng.next_u64() % 4 == 0 && bytes.len() > 42 {
+        // A metadata block of any type and a lying length after STREAMINFO (which must stay
+        // first and so loses its last-block flag).
+        bytes[4] &= 0x7F;
+        let mut block = vec![(rng.next_u64() % 128) as u8];
+        block.extend_from_slice(&(interesting(rng) as u32).to_be_bytes()[1..]);
+        block.extend((0..pick(rng, 33)).map(|_| rng.next_u64() as u8));
+        bytes.splice(42..42, block);
+        return;
+    }
     let base = 8 * 8;
     let fields = [(0, 16), (16, 16), (32, 24), (56, 24), (80, 20), (100, 3), (103, 5), (108, 36)];
     let (bit, width) = fields[pick(rng, fields.len())];
@@ -135,6 +153,17 @@ fn mutate_mp3(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
         .take(64)
         .collect();
     if syncs.is_empty() {
+        return;
+    }
+    if rng.next_u64() % 4 == 0 {
+        // An ID3v2 tag of a lying (syncsafe) size in front.
+        let size = interesting(rng) as u32;
+        let syncsafe = [(size >> 21) as u8 & 0x7F, (size >> 14) as u8 & 0x7F, (size >> 7) as u8 & 0x7F, size as u8 & 0x7F];
+        let mut tag = b"ID3".to_vec();
+        tag.extend_from_slice(&[3 + (rng.next_u64() % 2) as u8, 0, (rng.next_u64() % 256) as u8]);
+        tag.extend_from_slice(&syncsafe);
+        tag.extend((0..pick(rng, 64)).map(|_| rng.next_u64() as u8));
+        bytes.splice(0..0, tag);
         return;
     }
     let frame = syncs[pick(rng, syncs.len())];
@@ -320,7 +349,7 @@ fn hostile_audio_never_panics_hangs_or_exhausts_memory() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs()));
-    let keep_new = std::env::var("EMOVOX_FUZZ_KEEP").is_ok_and(|v| v == "1");
+    let keep: usize = std::env::var("EMOVOX_FUZZ_KEEP").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     let predictor = Predictor::load(&default_model_dir(), Compute::cpu()).expect("the shipped model");
     let epoch = Instant::now();
     let current = Arc::new(Current {
@@ -384,11 +413,12 @@ fn hostile_audio_never_panics_hangs_or_exhausts_memory() {
             pool.push((ext, bytes));
         }
     }
-    let mut seen = HashSet::new();
+    // Each distinct outcome and the first input that gave it.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for (ext, bytes) in seeds() {
         let o = run(ext, &bytes, false);
         assert!(o.starts_with("label "), "a seed {ext} must predict: {o}");
-        seen.insert(o);
+        seen.entry(o).or_insert(usize::MAX);
         pool.push((ext.to_string(), bytes));
     }
     // Mutants.
@@ -406,12 +436,8 @@ fn hostile_audio_never_panics_hangs_or_exhausts_memory() {
         let o = run(named, &child, rng.next_u64() % 8 == 0);
         executions += 1;
         predicted += o.starts_with("label ") as u64;
-        if seen.insert(o) && pool.len() < 4096 {
-            if keep_new {
-                let dir = fuzz_dir("corpus");
-                std::fs::create_dir_all(&dir).expect("mkdir tests/fuzz/corpus");
-                std::fs::write(dir.join(format!("{:05}.{ext}", seen.len())), &child).expect("keep an input");
-            }
+        if !seen.contains_key(&o) && pool.len() < 4096 {
+            seen.insert(o, pool.len());
             pool.push((ext, child));
         }
         if executions % 256 == 0 {
@@ -420,6 +446,16 @@ fn hostile_audio_never_panics_hangs_or_exhausts_memory() {
     }
     let elapsed = epoch.elapsed().as_secs_f64();
     let _ = std::panic::take_hook();
+    if keep > 0 {
+        let mut found: Vec<&(String, Vec<u8>)> = seen.values().filter_map(|&i| pool.get(i)).collect();
+        found.retain(|(_, b)| b.len() <= 16 * 1024);
+        found.sort_by_key(|(_, b)| b.len());
+        let dir = fuzz_dir("corpus");
+        std::fs::create_dir_all(&dir).expect("mkdir tests/fuzz/corpus");
+        for (k, (ext, bytes)) in found.into_iter().take(keep).enumerate() {
+            std::fs::write(dir.join(format!("{seed}-{k:03}.{ext}")), bytes).expect("keep an input");
+        }
+    }
     assert!(panics.is_empty(), "{} distinct panics: {panics:#?}", panics.len());
     println!(
         "fuzz: seed {seed}: {replayed} kept inputs replayed, {executions} mutants in {elapsed:.0} s ({:.0}/s), \

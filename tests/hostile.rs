@@ -142,6 +142,17 @@ async fn the_server_answers_lying_uploads_at_once_checks_its_token_and_budget_an
     assert_eq!(health.status(), 200);
     let ok = post(Some("s3cret"), speech.clone()).await.unwrap();
     assert_eq!(ok.status(), 200);
+    // A hop so small that every sample starts a window: refused, not computed.
+    let tiny_hop = client
+        .post(format!("{predict}?window=60&hop=0.001"))
+        .bearer_auth("s3cret")
+        .header("content-type", "audio/wav")
+        .body(speech.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tiny_hop.status(), 400);
+    assert!(tiny_hop.text().await.unwrap().contains("window` / 20"));
     // Lying headers: a 4xx naming the problem, at once.
     for (what, bytes) in hostile_wavs() {
         let started = Instant::now();
@@ -170,6 +181,28 @@ async fn the_server_answers_lying_uploads_at_once_checks_its_token_and_budget_an
         statuses.push(response.status().as_u16());
     }
     assert!(statuses.contains(&200) && statuses.contains(&503), "{statuses:?}");
+    // A client that leaves in the middle of a long upload's work: the server is idle again
+    // within 2 s (5 min of audio in 3 s windows with a 1 s hop is about a minute of work).
+    let long = wav_bytes(&voiced(300.0, 16_000), 1, 16_000, WavFormat::Int(16));
+    let leaving = reqwest::Client::builder().timeout(Duration::from_millis(1500)).build().unwrap();
+    let left = leaving
+        .post(format!("{predict}?window=3&hop=1"))
+        .bearer_auth("s3cret")
+        .header("content-type", "audio/wav")
+        .body(long)
+        .send()
+        .await;
+    assert!(left.is_err(), "the long upload should not be done in 1.5 s");
+    let left_at = Instant::now();
+    let ticks = || emovox::serve::attack::cpu_ticks(server.pid()).expect("/proc/PID/stat");
+    loop {
+        let before = ticks();
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        if ticks() - before <= 2 {
+            break;
+        }
+        assert!(left_at.elapsed() < Duration::from_secs(2), "still busy 2 s after the client left");
+    }
     // SIGTERM: gone within 2 s.
     let started = Instant::now();
     assert_eq!(unsafe { libc::kill(server.pid() as i32, libc::SIGTERM) }, 0);

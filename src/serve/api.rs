@@ -97,6 +97,9 @@ pub(crate) struct WindowQuery {
 
 /// Longest window a request may ask for, in seconds.
 const MAX_WINDOW_S: f64 = 60.0;
+/// Most windows a request may ask for per window length (`window / hop`): every window is
+/// classified, so a tiny hop would multiply the work without end.
+const MAX_OVERLAP: f64 = 20.0;
 
 impl WindowQuery {
     /// Window and hop (the hop defaults to the window), checked.
@@ -115,10 +118,22 @@ impl WindowQuery {
             (None, Some(_)) => Err(ApiError::bad_request("`hop` needs a `window`")),
             (Some(w), hop) => {
                 let w = valid("window", w)?;
-                Ok(Some((w, valid("hop", hop.unwrap_or(w))?)))
+                let hop = valid("hop", hop.unwrap_or(w))?;
+                if w / hop > MAX_OVERLAP {
+                    return Err(ApiError::bad_request(format!(
+                        "`hop` must be at least `window` / {MAX_OVERLAP} ({:.3} s here)",
+                        w / MAX_OVERLAP
+                    )));
+                }
+                Ok(Some((w, hop)))
             }
         }
     }
+}
+
+/// How many times over a request's windows cover its audio (1 without a timeline).
+pub(crate) fn overlap(window: Option<(f64, f64)>) -> f64 {
+    window.map_or(1.0, |(w, hop)| (w / hop).max(1.0))
 }
 
 /// The file-name extension that tells the decoder what a body holds, from its content type.
@@ -238,7 +253,8 @@ pub(crate) async fn predict(
         // Inline, not on the blocking pool: a header is parsed in microseconds (symphonia scans at
         // most 1 MB for one), and a flood of lying uploads then costs no threads.
         let (source, seconds) = open_upload(&name, bytes, state.max_duration, &cancel)?;
-        let _audio = state.audio_budget.take((seconds * 10.0).ceil() as u64)?;
+        // Overlapping windows classify the audio several times over: it counts that often.
+        let _audio = state.audio_budget.take((seconds * overlap(options.window) * 10.0).ceil() as u64)?;
         let _permit = state
             .permits
             .clone()

@@ -108,7 +108,7 @@ pub(super) fn summarise(clients: usize, record: &[(u16, f64)], cpu_idle_after_s:
 }
 
 /// User + system CPU time of a process in clock ticks (Linux).
-fn cpu_ticks(pid: u32) -> Option<u64> {
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name (which may hold spaces) start after the last ')'.
     let rest = stat.get(stat.rfind(')')? + 2..)?;

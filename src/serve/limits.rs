@@ -4,6 +4,7 @@
 
 use super::api::ApiError;
 use axum::extract::Request;
+use http_body_util::BodyExt;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -97,30 +98,40 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Reads and drops up to `limit` bytes of a request's body: a client that sends its whole body
+/// without waiting for an early answer (401, 413) then hears the answer instead of a broken
+/// pipe, and does not reuse a connection the server is about to close.
+pub(crate) async fn drain(request: Request, limit: u64) {
+    let mut body = request.into_body();
+    let mut read = 0u64;
+    while read <= limit {
+        match body.frame().await {
+            Some(Ok(frame)) => read += frame.data_ref().map_or(0, |d| d.len() as u64),
+            _ => return,
+        }
+    }
+}
+
 /// Lets a request to the API through only with the token (when one is set); the page, its
-/// assets and `/healthz` stay open.
-pub(crate) async fn require_token(token: Token, request: Request, next: Next) -> Response {
+/// assets and `/healthz` stay open. A refused request's body (up to `max_body`) is drained.
+pub(crate) async fn require_token(token: Token, max_body: usize, request: Request, next: Next) -> Response {
     let Some(expected) = token.0 else {
         return next.run(request).await;
     };
     if !request.uri().path().starts_with("/v1/") {
         return next.run(request).await;
     }
-    match presented(&request) {
-        Some(given) if same(given.as_bytes(), expected.as_bytes()) => next.run(request).await,
-        Some(_) => ApiError::new(StatusCode::UNAUTHORIZED, "wrong token").into_response(),
-        None => {
-            let mut response = ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "this server needs a token: send `Authorization: Bearer TOKEN`",
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-            response
-        }
-    }
+    let message = match presented(&request) {
+        Some(given) if same(given.as_bytes(), expected.as_bytes()) => return next.run(request).await,
+        Some(_) => "wrong token",
+        None => "this server needs a token: send `Authorization: Bearer TOKEN`",
+    };
+    drain(request, max_body as u64).await;
+    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, message).into_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    response
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //!
 //! Query: `rate` (Hz, required), `encoding` (`f32le` default, or `s16le`), `channels` (1),
 //! `window` and `hop` in seconds (3 and 1). The client sends binary messages of interleaved
-//! PCM in that layout, of any size, and the text `end` (or closes) when done. The server
+//! PCM in that layout, of up to 256 KiB each, and the text `end` (or closes) when done. The server
 //! answers a text message per completed window, `{"kind":"window","start":..,"end":..,
 //! "label":..,"confidence":..,"probabilities":{..}}`, then `{"kind":"file",...}` (the summary
 //! of the whole stream), as `predict --jsonl` writes them, or `{"kind":"error","error":..}`.
@@ -41,6 +41,10 @@ pub(crate) struct StreamQuery {
 const LIVE_WINDOW: (f64, f64) = (3.0, 1.0);
 /// PCM messages buffered between the socket and the pipeline.
 const PCM_QUEUE: usize = 16;
+/// Largest WebSocket message (and frame) taken, in bytes: with [`PCM_QUEUE`], a stream holds at
+/// most 4 MiB of PCM however its client sends (a second of 48 kHz stereo f32 is 384 KB, so
+/// clients send many small messages).
+const MAX_MESSAGE: usize = 256 * 1024;
 
 pub(crate) async fn stream(
     State(state): State<AppState>,
@@ -79,6 +83,7 @@ pub(crate) async fn stream(
             "too many requests at once: try again shortly",
         )
     })?;
+    let upgrade = upgrade.max_message_size(MAX_MESSAGE).max_frame_size(MAX_MESSAGE);
     Ok(upgrade.on_upgrade(move |socket| async move {
         // Dropped with this task (the stream ended, or the server stopped): the pipeline stops.
         let _stop = options.cancel.as_ref().map(|c| c.on_drop());

@@ -33,7 +33,6 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http_body_util::BodyExt;
 use queue::QueueClient;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -102,7 +101,9 @@ fn router(state: AppState, max_body: usize, token: Token) -> Router {
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn(move |r, n| answer_oversized(max_body, r, n)))
-        .layer(middleware::from_fn(move |r, n| limits::require_token(token.clone(), r, n)))
+        .layer(middleware::from_fn(move |r, n| {
+            limits::require_token(token.clone(), max_body, r, n)
+        }))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -127,8 +128,7 @@ async fn answer_oversized(max_body: usize, request: Request, next: Next) -> Resp
     };
     let waits_for_continue = request.headers().get(header::EXPECT).is_some();
     if !waits_for_continue && length <= DRAIN_FACTOR * max_body as u64 {
-        let mut body = request.into_body();
-        while let Some(Ok(_)) = body.frame().await {}
+        limits::drain(request, length).await;
     }
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
