@@ -53,9 +53,9 @@ impl Dataset {
     pub fn failure_note(&self) -> Option<String> {
         let (path, why) = self.failed.first()?;
         Some(format!(
-            "warning: skipped {} undecodable file(s), e.g. {}: {why}",
+            "warning: skipped {} undecodable file(s), e.g. {}",
             self.failed.len(),
-            path.display()
+            crate::error::naming_path(path, why)
         ))
     }
 }

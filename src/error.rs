@@ -63,6 +63,16 @@ pub enum Error {
 /// Result with the library's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// `message` about `path`, naming the path once: decoding errors already start with it.
+pub fn naming_path(path: &std::path::Path, message: &str) -> String {
+    let path = path.display().to_string();
+    if message.starts_with(&path) {
+        message.to_string()
+    } else {
+        format!("{path}: {message}")
+    }
+}
+
 impl Error {
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {

@@ -44,7 +44,10 @@ fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     let short = voice(16_000, 8_000);
     vec![
         ("wav", wav_bytes(&short, 1, 16_000, WavFormat::Int(16))),
-        ("wav", wav_bytes(&stereo(&voice(44_100, 11_025)), 2, 44_100, WavFormat::Int(24))),
+        (
+            "wav",
+            wav_bytes(&stereo(&voice(44_100, 11_025)), 2, 44_100, WavFormat::Int(24)),
+        ),
         ("wav", wav_bytes(&voice(8_000, 4_000), 1, 8_000, WavFormat::Int(8))),
         ("wav", wav_bytes(&voice(48_000, 12_000), 1, 48_000, WavFormat::Float32)),
         ("wav", wav_bytes(&short, 1, 16_000, WavFormat::Int(32))),
@@ -58,8 +61,26 @@ fn seeds() -> Vec<(&'static str, Vec<u8>)> {
 
 /// Values that break arithmetic: zero, one, powers of two and their neighbours, extremes.
 const INTERESTING: [u64; 20] = [
-    0, 1, 2, 3, 7, 8, 16, 24, 33, 64, 255, 256, 999, 65_535, 65_536, 768_001, 0x7FFF_FFFF, 0x8000_0000,
-    0xFFFF_FFFF, 0xFFFF_FFFF_FFFF,
+    0,
+    1,
+    2,
+    3,
+    7,
+    8,
+    16,
+    24,
+    33,
+    64,
+    255,
+    256,
+    999,
+    65_535,
+    65_536,
+    768_001,
+    0x7FFF_FFFF,
+    0x8000_0000,
+    0xFFFF_FFFF,
+    0xFFFF_FFFF_FFFF,
 ];
 
 fn pick(rng: &mut SeededRng, n: usize) -> usize {
@@ -67,7 +88,7 @@ fn pick(rng: &mut SeededRng, n: usize) -> usize {
 }
 
 fn interesting(rng: &mut SeededRng) -> u64 {
-    if rng.next_u64() % 4 == 0 {
+    if rng.next_u64().is_multiple_of(4) {
         rng.next_u64()
     } else {
         INTERESTING[pick(rng, INTERESTING.len())]
@@ -104,7 +125,7 @@ fn find(bytes: &[u8], needle: &[u8]) -> Option<usize> {
 fn mutate_wav(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
     let Some(fmt) = find(bytes, b"fmt ") else { return };
     let data = find(bytes, b"data").unwrap_or(bytes.len());
-    if rng.next_u64() % 4 == 0 {
+    if rng.next_u64().is_multiple_of(4) {
         let ids: [&[u8; 4]; 6] = [b"LIST", b"junk", b"fact", b"cue ", b"smpl", b"id3 "];
         let mut chunk = ids[pick(rng, ids.len())].to_vec();
         chunk.extend_from_slice(&(interesting(rng) as u32).to_le_bytes());
@@ -130,7 +151,7 @@ fn mutate_wav(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
 /// A FLAC STREAMINFO field: block sizes, frame sizes, rate, channels, bits, total samples.
 fn mutate_flac(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
     // "fLaC", a 4-byte block header, then STREAMINFO (bit offsets from its start).
-    if rng.next_u64() % 4 == 0 && bytes.len() > 42 {
+    if rng.next_u64().is_multiple_of(4) && bytes.len() > 42 {
         // A metadata block of any type and a lying length after STREAMINFO (which must stay
         // first and so loses its last-block flag).
         bytes[4] &= 0x7F;
@@ -141,7 +162,16 @@ fn mutate_flac(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
         return;
     }
     let base = 8 * 8;
-    let fields = [(0, 16), (16, 16), (32, 24), (56, 24), (80, 20), (100, 3), (103, 5), (108, 36)];
+    let fields = [
+        (0, 16),
+        (16, 16),
+        (32, 24),
+        (56, 24),
+        (80, 20),
+        (100, 3),
+        (103, 5),
+        (108, 36),
+    ];
     let (bit, width) = fields[pick(rng, fields.len())];
     put_bits(bytes, base + bit, width, interesting(rng));
 }
@@ -155,10 +185,15 @@ fn mutate_mp3(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
     if syncs.is_empty() {
         return;
     }
-    if rng.next_u64() % 4 == 0 {
+    if rng.next_u64().is_multiple_of(4) {
         // An ID3v2 tag of a lying (syncsafe) size in front.
         let size = interesting(rng) as u32;
-        let syncsafe = [(size >> 21) as u8 & 0x7F, (size >> 14) as u8 & 0x7F, (size >> 7) as u8 & 0x7F, size as u8 & 0x7F];
+        let syncsafe = [
+            (size >> 21) as u8 & 0x7F,
+            (size >> 14) as u8 & 0x7F,
+            (size >> 7) as u8 & 0x7F,
+            size as u8 & 0x7F,
+        ];
         let mut tag = b"ID3".to_vec();
         tag.extend_from_slice(&[3 + (rng.next_u64() % 2) as u8, 0, (rng.next_u64() % 256) as u8]);
         tag.extend_from_slice(&syncsafe);
@@ -178,7 +213,11 @@ fn ogg_crc(page: &[u8]) -> u32 {
     for &b in page {
         crc ^= (b as u32) << 24;
         for _ in 0..8 {
-            crc = if crc & 0x8000_0000 != 0 { (crc << 1) ^ 0x04C1_1DB7 } else { crc << 1 };
+            crc = if crc & 0x8000_0000 != 0 {
+                (crc << 1) ^ 0x04C1_1DB7
+            } else {
+                crc << 1
+            };
         }
     }
     crc
@@ -206,17 +245,32 @@ fn fix_ogg_pages(bytes: &mut [u8]) {
 
 /// A Vorbis identification field (channels, rate, bitrates, block sizes) or an Ogg page field
 /// (granule position, segment counts), then valid checksums again.
-fn mutate_ogg(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
-    if rng.next_u64() % 2 == 0
+fn mutate_ogg(bytes: &mut [u8], rng: &mut SeededRng) {
+    if rng.next_u64().is_multiple_of(2)
         && let Some(id) = find(bytes, b"\x01vorbis")
     {
-        let fields = [(id + 11, 1), (id + 12, 4), (id + 16, 4), (id + 20, 4), (id + 24, 4), (id + 28, 1)];
+        let fields = [
+            (id + 11, 1),
+            (id + 12, 4),
+            (id + 16, 4),
+            (id + 20, 4),
+            (id + 24, 4),
+            (id + 28, 1),
+        ];
         let (at, width) = fields[pick(rng, fields.len())];
         put_le(bytes, at, width, interesting(rng));
     } else {
-        let pages: Vec<usize> = (0..bytes.len().saturating_sub(4)).filter(|&i| &bytes[i..i + 4] == b"OggS").collect();
+        let pages: Vec<usize> = (0..bytes.len().saturating_sub(4))
+            .filter(|&i| &bytes[i..i + 4] == b"OggS")
+            .collect();
         if let Some(&page) = pages.get(pick(rng, pages.len())) {
-            let fields = [(page + 5, 1), (page + 6, 8), (page + 18, 4), (page + 26, 1), (page + 27, 1)];
+            let fields = [
+                (page + 5, 1),
+                (page + 6, 8),
+                (page + 18, 4),
+                (page + 26, 1),
+                (page + 27, 1),
+            ];
             let (at, width) = fields[pick(rng, fields.len())];
             put_le(bytes, at, width, interesting(rng));
         }
@@ -228,7 +282,7 @@ fn mutate_ogg(bytes: &mut Vec<u8>, rng: &mut SeededRng) {
 fn mutate(ext: &str, input: &[u8], other: &[u8], rng: &mut SeededRng) -> Vec<u8> {
     let mut bytes = input.to_vec();
     for _ in 0..1 + pick(rng, 3) {
-        if rng.next_u64() % 2 == 0 {
+        if rng.next_u64().is_multiple_of(2) {
             match ext {
                 "wav" => mutate_wav(&mut bytes, rng),
                 "flac" => mutate_flac(&mut bytes, rng),
@@ -305,7 +359,9 @@ fn rss_mib() -> f64 {
 fn keep_crash(ext: &str, bytes: &[u8], why: &str) -> PathBuf {
     let dir = fuzz_dir("crashes");
     std::fs::create_dir_all(&dir).expect("mkdir tests/fuzz/crashes");
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
     let path = dir.join(format!("{hash:016x}.{ext}"));
     std::fs::write(&path, bytes).expect("write the crash input");
     eprintln!("fuzz: {why}: input kept in {}", path.display());
@@ -344,12 +400,22 @@ fn watchdog(current: Arc<Current>, epoch: Instant) {
 
 #[test]
 fn hostile_audio_never_panics_hangs_or_exhausts_memory() {
-    let seconds: u64 = std::env::var("EMOVOX_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(SUITE_SECONDS);
+    let seconds: u64 = std::env::var("EMOVOX_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SUITE_SECONDS);
     let seed: u64 = std::env::var("EMOVOX_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs()));
-    let keep: usize = std::env::var("EMOVOX_FUZZ_KEEP").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_secs())
+        });
+    let keep: usize = std::env::var("EMOVOX_FUZZ_KEEP")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let predictor = Predictor::load(&default_model_dir(), Compute::cpu()).expect("the shipped model");
     let epoch = Instant::now();
     let current = Arc::new(Current {
@@ -362,7 +428,9 @@ fn hostile_audio_never_panics_hangs_or_exhausts_memory() {
     {
         let site = site.clone();
         std::panic::set_hook(Box::new(move |info| {
-            let at = info.location().map_or("?".to_string(), |l| format!("{}:{}", l.file(), l.line()));
+            let at = info
+                .location()
+                .map_or("?".to_string(), |l| format!("{}:{}", l.file(), l.line()));
             let message = info.payload_as_str().unwrap_or("");
             if let Ok(mut s) = site.lock()
                 && s.is_empty()
@@ -376,14 +444,18 @@ fn hostile_audio_never_panics_hangs_or_exhausts_memory() {
         if let Ok(mut input) = current.input.lock() {
             *input = (ext.to_string(), bytes.to_vec());
         }
-        current.started_ms.store(epoch.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
+        current
+            .started_ms
+            .store(epoch.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
         // The harness catches a panic only to keep its input and go on; the fix belongs in the
         // code (a scoped producer thread's panic reaches here as "a scoped thread panicked":
         // the hook keeps the first, real site).
         if let Ok(mut s) = site.lock() {
             s.clear();
         }
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| outcome(&predictor, ext, bytes, timeline)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            outcome(&predictor, ext, bytes, timeline)
+        }));
         current.started_ms.store(0, Ordering::Relaxed);
         match result {
             Ok(outcome) => outcome,
@@ -402,7 +474,9 @@ fn hostile_audio_never_panics_hangs_or_exhausts_memory() {
     let mut pool: Vec<(String, Vec<u8>)> = Vec::new();
     let mut replayed = 0;
     for kind in ["corpus", "crashes"] {
-        let Ok(entries) = std::fs::read_dir(fuzz_dir(kind)) else { continue };
+        let Ok(entries) = std::fs::read_dir(fuzz_dir(kind)) else {
+            continue;
+        };
         let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         files.sort();
         for path in files {
@@ -432,15 +506,19 @@ fn hostile_audio_never_panics_hangs_or_exhausts_memory() {
         let ext = ext.clone();
         let child = mutate(&ext, parent, other, &mut rng);
         // Half the time under another name: the container is found from the bytes.
-        let named = if rng.next_u64() % 2 == 0 { ext.as_str() } else { "bin" };
-        let o = run(named, &child, rng.next_u64() % 8 == 0);
+        let named = if rng.next_u64().is_multiple_of(2) {
+            ext.as_str()
+        } else {
+            "bin"
+        };
+        let o = run(named, &child, rng.next_u64().is_multiple_of(8));
         executions += 1;
         predicted += o.starts_with("label ") as u64;
         if !seen.contains_key(&o) && pool.len() < 4096 {
             seen.insert(o, pool.len());
             pool.push((ext, child));
         }
-        if executions % 256 == 0 {
+        if executions.is_multiple_of(256) {
             peak_rss = peak_rss.max(rss_mib());
         }
     }

@@ -42,7 +42,11 @@ fn hostile_folder(dir: &Path) -> BTreeMap<String, Option<&'static str>> {
         };
         expect.insert(name, words);
     }
-    write(dir, "speech.wav", &wav_bytes(&voiced(2.0, 16_000), 1, 16_000, WavFormat::Int(16)));
+    write(
+        dir,
+        "speech.wav",
+        &wav_bytes(&voiced(2.0, 16_000), 1, 16_000, WavFormat::Int(16)),
+    );
     expect.insert("speech.wav".into(), None);
     expect
 }
@@ -76,7 +80,11 @@ fn a_folder_of_hostile_entries_gets_one_clear_record_each_within_5_s() {
         .collect();
     let mut seen = BTreeMap::new();
     for r in &records {
-        let name = Path::new(r["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
+        let name = Path::new(r["path"].as_str().unwrap())
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let error = r["error"].as_str().map(str::to_owned);
         assert!(
             error.is_some() != r["prediction"].is_object(),
@@ -104,14 +112,17 @@ fn a_folder_of_hostile_entries_gets_one_clear_record_each_within_5_s() {
     // The model load is most of it; the hostile entries themselves cost nothing.
     assert!(seconds < 5.0, "the hostile folder took {seconds:.1} s");
     // An explicit FIFO path is refused too, not opened for a blocking read.
-    let out = emovox(&["predict", "--jsonl", dir.path().join("fifo.wav").to_str().unwrap()], dir.path());
+    let out = emovox(
+        &["predict", "--jsonl", dir.path().join("fifo.wav").to_str().unwrap()],
+        dir.path(),
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("FIFO"), "{out:?}");
 }
 
 /// Awaits every future side by side, in order.
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
+async fn futures_join<F>(futures: Vec<F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let tasks: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
@@ -160,7 +171,11 @@ async fn the_server_answers_lying_uploads_at_once_checks_its_token_and_budget_an
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
         assert!((400..500).contains(&status), "{what}: {status} {text}");
-        assert!(started.elapsed() < Duration::from_secs(2), "{what} took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{what} took {:?}",
+            started.elapsed()
+        );
     }
     // Four 4 s clips at once against a 5 s audio budget: the ones that do not fit get 503 with
     // Retry-After at once; the rest are answered.
@@ -184,7 +199,10 @@ async fn the_server_answers_lying_uploads_at_once_checks_its_token_and_budget_an
     // A client that leaves in the middle of a long upload's work: the server is idle again
     // within 2 s (5 min of audio in 3 s windows with a 1 s hop is about a minute of work).
     let long = wav_bytes(&voiced(300.0, 16_000), 1, 16_000, WavFormat::Int(16));
-    let leaving = reqwest::Client::builder().timeout(Duration::from_millis(1500)).build().unwrap();
+    let leaving = reqwest::Client::builder()
+        .timeout(Duration::from_millis(1500))
+        .build()
+        .unwrap();
     let left = leaving
         .post(format!("{predict}?window=3&hop=1"))
         .bearer_auth("s3cret")
@@ -201,14 +219,20 @@ async fn the_server_answers_lying_uploads_at_once_checks_its_token_and_budget_an
         if ticks() - before <= 2 {
             break;
         }
-        assert!(left_at.elapsed() < Duration::from_secs(2), "still busy 2 s after the client left");
+        assert!(
+            left_at.elapsed() < Duration::from_secs(2),
+            "still busy 2 s after the client left"
+        );
     }
     // SIGTERM: gone within 2 s.
     let started = Instant::now();
     assert_eq!(unsafe { libc::kill(server.pid() as i32, libc::SIGTERM) }, 0);
     let mut server = server;
     while !server.exited() {
-        assert!(started.elapsed() < Duration::from_secs(2), "still running 2 s after SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "still running 2 s after SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

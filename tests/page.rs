@@ -2,7 +2,8 @@
 //! `chromium` and `chromium-driver`, installed by `.ci/run`; skipped with a message when
 //! absent outside CI). One test uploads a clip and finds `emovox predict`'s label on the page;
 //! the other records through Chromium's fake microphone (playing the same clip) and finds live
-//! window results. Each takes a screenshot: into `$EMOVOX_SCREENSHOTS` when set (the committed
+//! window results from a server that requires a token (the page passes on the one in its
+//! address). Each takes a screenshot: into `$EMOVOX_SCREENSHOTS` when set (the committed
 //! ones in docs/serve/ come from there), else into the test's temporary folder.
 
 mod common;
@@ -118,8 +119,9 @@ async fn click(client: &Client, css: &str) {
     client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
 }
 
-async fn page_ready(client: &Client, server: &Server) {
-    client.goto(&format!("{}/", server.url)).await.unwrap();
+/// Opens the page (`fragment`: e.g. `#token=T` for a server with a token).
+async fn page_ready(client: &Client, server: &Server, fragment: &str) {
+    client.goto(&format!("{}/{fragment}", server.url)).await.unwrap();
     wait_until(Duration::from_secs(20), "the model line", move || async move {
         let text = text_of(client, "#model").await;
         text.contains("classes").then_some(())
@@ -152,7 +154,7 @@ async fn the_page_shows_the_label_of_an_uploaded_clip() {
 
     let server = Server::start(&[]);
     let client = browser(&driver, &dir.path().join("profile"), None).await;
-    page_ready(&client, &server).await;
+    page_ready(&client, &server, "").await;
     let input = client.find(Locator::Css("#file")).await.unwrap();
     input.send_keys(clip.to_str().unwrap()).await.unwrap();
     let label = &client.find(Locator::Css("#label")).await.unwrap();
@@ -173,9 +175,11 @@ async fn the_page_shows_live_windows_from_the_microphone() {
     let Some(driver) = driver_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let clip = speech_wav(dir.path());
-    let server = Server::start(&[]);
+    // Behind a token: the page, opened with it in the fragment, sends it with the model
+    // request (header) and the WebSocket (query).
+    let server = Server::start(&["--token", "page-token"]);
     let client = browser(&driver, &dir.path().join("profile"), Some(&clip)).await;
-    page_ready(&client, &server).await;
+    page_ready(&client, &server, "#token=page-token").await;
     click(&client, "#record").await;
     // Three seconds of audio make the first 3 s window, then one per 1 s hop.
     let session = &client;

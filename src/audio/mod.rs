@@ -9,8 +9,8 @@ mod resample;
 pub mod stream;
 
 pub use decode::{Decoder, MAX_CHANNELS, MAX_SAMPLE, RATES, decode_file, plausible};
-pub use regular::open_regular;
 pub use loudness::{active_level_db, normalize_loudness};
+pub use regular::open_regular;
 pub use resample::resample;
 pub use stream::{StreamResampler, Windower, window_bounds};
 

@@ -125,7 +125,7 @@ fn print_human(r: &Report) {
             r.undecodable
         );
         for f in r.undecodable_files.iter().take(5) {
-            println!("  {}: {}", f.path.display(), f.error);
+            println!("  {}", emovox::error::naming_path(&f.path, &f.error));
         }
     }
 }

@@ -69,7 +69,10 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         .token
         .or_else(|| std::env::var(TOKEN_VAR).ok())
         .filter(|t| !t.trim().is_empty());
-    if token.as_ref().is_some_and(|t| t.chars().any(|c| c.is_whitespace() || c.is_control())) {
+    if token
+        .as_ref()
+        .is_some_and(|t| t.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
         bail!("--token may not hold spaces or control characters");
     }
     if !args.addr.ip().is_loopback() && token.is_none() {
@@ -235,7 +238,11 @@ pub fn bench(args: ServeBenchArgs) -> Result<ExitCode> {
     let mut reports = Vec::new();
     for &attackers in phases {
         let total = args.clients * args.requests;
-        let label = if attackers > 0 { "requests under attack" } else { "requests" };
+        let label = if attackers > 0 {
+            "requests under attack"
+        } else {
+            "requests"
+        };
         let bar = emovox::progress::bar(total, label);
         let tick = bar.clone();
         let report = run_load(
@@ -318,7 +325,8 @@ fn print_load(report: &emovox::serve::load::LoadReport, clip_seconds: f64) {
             a.requests,
             statuses.join(", "),
             a.latency_ms.p99,
-            a.cpu_idle_after_s.map_or("not within 10 s".to_string(), |s| format!("{s:.2} s"))
+            a.cpu_idle_after_s
+                .map_or("not within 10 s".to_string(), |s| format!("{s:.2} s"))
         );
     }
     for e in &report.error_examples {

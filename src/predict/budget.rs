@@ -197,7 +197,9 @@ mod tests {
         let mut ok = Budgeted::new(source(5, Some(5.0)), path, Some(5.0), None).unwrap();
         assert_eq!(drain(&mut ok).unwrap(), 5);
         // A header claiming more is refused before reading.
-        let err = Budgeted::new(source(1, Some(32_000.0)), path, Some(3600.0), None).err().unwrap();
+        let err = Budgeted::new(source(1, Some(32_000.0)), path, Some(3600.0), None)
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("claims 32000 s"), "{err}");
         // A stream that says nothing is stopped when it passes the limit, with a message.
         let mut long = Budgeted::new(source(100, None), path, Some(3.0), None).unwrap();

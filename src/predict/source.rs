@@ -156,7 +156,9 @@ impl<R: Read + Send> RawPcm<R> {
 
     /// Raw PCM from any reader; `name` labels errors.
     pub fn named(name: &Path, reader: R, format: RawFormat) -> Result<RawPcm<R>> {
-        if !crate::audio::RATES.contains(&format.rate) || !(1..=crate::audio::MAX_CHANNELS).contains(&(format.channels as usize)) {
+        if !crate::audio::RATES.contains(&format.rate)
+            || !(1..=crate::audio::MAX_CHANNELS).contains(&(format.channels as usize))
+        {
             return Err(Error::Config(format!(
                 "raw PCM at {} Hz with {} channels: the rate must be {} Hz to {} Hz and the channels 1 to {}",
                 format.rate,

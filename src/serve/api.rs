@@ -17,7 +17,7 @@ use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// A failed request: its status and a message for the client.
@@ -183,7 +183,7 @@ async fn read_upload(request: Request, state: &AppState) -> Result<(PathBuf, Byt
 
 /// Opens an upload's decoder and checks its header against the duration limit (quick: nothing
 /// is decoded yet). Returns the source and the seconds of audio it will hold.
-fn open_upload(name: &PathBuf, bytes: Bytes, max_duration: f64, cancel: &Cancel) -> Result<(Budgeted, f64), ApiError> {
+fn open_upload(name: &Path, bytes: Bytes, max_duration: f64, cancel: &Cancel) -> Result<(Budgeted, f64), ApiError> {
     if bytes.is_empty() {
         return Err(ApiError::bad_request(
             "empty body: send the audio file as the request body",
@@ -254,7 +254,9 @@ pub(crate) async fn predict(
         // most 1 MB for one), and a flood of lying uploads then costs no threads.
         let (source, seconds) = open_upload(&name, bytes, state.max_duration, &cancel)?;
         // Overlapping windows classify the audio several times over: it counts that often.
-        let _audio = state.audio_budget.take((seconds * overlap(options.window) * 10.0).ceil() as u64)?;
+        let _audio = state
+            .audio_budget
+            .take((seconds * overlap(options.window) * 10.0).ceil() as u64)?;
         let _permit = state
             .permits
             .clone()

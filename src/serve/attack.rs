@@ -76,7 +76,13 @@ pub(super) async fn attacker(
         let body = bodies[i % bodies.len()].1.clone();
         i += 1;
         let start = Instant::now();
-        let status = match client.post(&url).header("content-type", "audio/wav").body(body).send().await {
+        let status = match client
+            .post(&url)
+            .header("content-type", "audio/wav")
+            .body(body)
+            .send()
+            .await
+        {
             Ok(response) => {
                 let status = response.status().as_u16();
                 let _ = response.bytes().await;
@@ -146,13 +152,20 @@ mod tests {
     fn hostile_headers_claim_what_they_say() {
         let wavs = hostile_wavs();
         assert_eq!(wavs.len(), 6);
-        let field = |bytes: &[u8], at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        let field =
+            |bytes: &[u8], at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
         let by_name = |name| &wavs.iter().find(|w| w.0 == name).unwrap().1;
         assert_eq!(field(by_name("1 Hz"), 24), 1);
         assert_eq!(field(by_name("4 GHz"), 24), 4_000_000_000);
-        assert_eq!(u16::from_le_bytes([by_name("0 channels")[22], by_name("0 channels")[23]]), 0);
+        assert_eq!(
+            u16::from_le_bytes([by_name("0 channels")[22], by_name("0 channels")[23]]),
+            0
+        );
         assert_eq!(field(by_name("2^31 frames"), 40), 1 << 31);
-        assert_eq!(u16::from_le_bytes([by_name("7-bit samples")[34], by_name("7-bit samples")[35]]), 7);
+        assert_eq!(
+            u16::from_le_bytes([by_name("7-bit samples")[34], by_name("7-bit samples")[35]]),
+            7
+        );
         assert!(wavs.iter().all(|w| w.1.len() == 44 + 65_536));
         assert!(cpu_ticks(std::process::id()).is_some());
     }

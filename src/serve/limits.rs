@@ -4,10 +4,10 @@
 
 use super::api::ApiError;
 use axum::extract::Request;
-use http_body_util::BodyExt;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -69,7 +69,7 @@ fn presented(request: &Request) -> Option<String> {
         request.uri().query().and_then(|q| {
             q.split('&')
                 .find_map(|pair| pair.strip_prefix("token="))
-                .map(|t| percent_decode(t))
+                .map(percent_decode)
         })
     })
 }

@@ -26,13 +26,13 @@ use crate::error::{Error, Result};
 use crate::gpu::DeviceChoice;
 use crate::predict::Cancel;
 use api::ApiError;
-use limits::{Budget, Token};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use limits::{Budget, Token};
 use queue::QueueClient;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -195,7 +195,9 @@ async fn stop_signal() {
 /// [`SHUTDOWN_GRACE`] to answer, and the server returns.
 pub fn run(options: &ServeOptions, ready: impl FnOnce(SocketAddr, &queue::ModelInfo)) -> Result<()> {
     if !(options.max_duration.is_finite() && options.max_duration > 0.0) {
-        return Err(Error::Config("the longest recording must be a positive number of seconds".into()));
+        return Err(Error::Config(
+            "the longest recording must be a positive number of seconds".into(),
+        ));
     }
     let queue = queue::start(&options.model, options.device, options.ensemble, options.batch)?;
     let units = |x: f64| x.clamp(1.0, u32::MAX as f64 / 2.0) as u32;
@@ -207,7 +209,10 @@ pub fn run(options: &ServeOptions, ready: impl FnOnce(SocketAddr, &queue::ModelI
         max_duration: options.max_duration,
         max_body: options.max_body,
         audio_budget: Budget::new(units(options.max_pending_audio * 10.0), ("audio", 10.0, "s")),
-        body_budget: Budget::new(units(options.max_pending_body as f64 / 1024.0), ("request bodies", 1024.0, "MiB")),
+        body_budget: Budget::new(
+            units(options.max_pending_body as f64 / 1024.0),
+            ("request bodies", 1024.0, "MiB"),
+        ),
         shutdown: shutdown.clone(),
     };
     let token = Token(options.token.as_deref().map(Arc::from));
