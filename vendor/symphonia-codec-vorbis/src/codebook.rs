@@ -133,8 +133,11 @@ fn synthesize_codewords(code_lens: &[u8]) -> Result<Vec<u32>> {
     let mut next_codeword = [0u32; 33];
 
     for &len in code_lens.iter() {
-        // This should always be true.
-        debug_assert!(len <= 32);
+        // emovox patch: an ordered codebook's lengths count up from the stream and can pass 32,
+        // which indexed past `next_codeword`.
+        if len > 32 {
+            return decode_error("vorbis: codeword length over 32");
+        }
 
         // Zero length codewords are invalid and ignored.
         if len == 0 {
