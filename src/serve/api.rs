@@ -6,7 +6,6 @@
 //! dropped, which cancels the request's token).
 
 use super::AppState;
-use super::limits::RETRY_AFTER_S;
 use super::queue::{ModelInfo, QueueClient};
 use crate::audio::Decoder;
 use crate::error::Error;
@@ -19,6 +18,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// Seconds a client is told to wait when the server is busy (503).
+pub(crate) const RETRY_AFTER_S: u64 = 1;
 
 /// A failed request: its status and a message for the client.
 #[derive(Debug)]

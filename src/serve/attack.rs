@@ -3,7 +3,7 @@
 //! sent in a loop by N concurrent attackers while the ordinary clients are timed, and the
 //! server's CPU time read from `/proc/PID/stat` (Linux) to tell how soon it is idle again.
 
-use super::load::{Latency, latency};
+use super::stats::{Latency, latency};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -11,9 +11,6 @@ use http_body_util::BodyExt;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Seconds a client is told to wait when a budget is spent.
-pub(crate) const RETRY_AFTER_S: u64 = 1;
-
 /// A budget of some unit (bytes, tenths of a second of audio) shared by all requests.
 #[derive(Clone)]
 pub(crate) struct Budget {

@@ -4,6 +4,7 @@
 //! ([`super::attack`]), hostile uploads are sent all through the counted run.
 
 use super::attack::{AttackReport, attacker, hostile_wavs, seconds_until_idle, summarise};
+use super::stats::{Latency, latency};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -28,16 +29,6 @@ pub struct LoadOptions {
     pub warmup: usize,
     /// Concurrent attackers sending hostile uploads through the counted run (0: none).
     pub attackers: usize,
-}
-
-/// Latency percentiles in milliseconds.
-#[derive(Debug, Clone, Serialize)]
-pub struct Latency {
-    pub mean: f64,
-    pub p50: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub max: f64,
 }
 
 /// Resident memory of the server in MiB, sampled every 200 ms of the counted run.
@@ -73,26 +64,6 @@ pub fn rss_mib(pid: u32) -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
-}
-
-/// Mean, percentiles and maximum of sorted latencies.
-pub(super) fn latency(sorted: &[f64]) -> Latency {
-    Latency {
-        mean: sorted.iter().sum::<f64>() / sorted.len().max(1) as f64,
-        p50: percentile(sorted, 0.50),
-        p95: percentile(sorted, 0.95),
-        p99: percentile(sorted, 0.99),
-        max: sorted.last().copied().unwrap_or(f64::NAN),
-    }
-}
-
-/// The value below which `q` of the sorted values lie (nearest rank).
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
 
 /// One request: its latency in ms, or why it failed.
@@ -245,18 +216,4 @@ pub fn run_load(options: &LoadOptions, progress: impl Fn() + Send + Sync + 'stat
             attack,
         })
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percentile;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&v, 0.5), 50.0);
-        assert_eq!(percentile(&v, 0.99), 99.0);
-        assert_eq!(percentile(&v, 1.0), 100.0);
-        assert_eq!(percentile(&[7.0], 0.95), 7.0);
-    }
 }

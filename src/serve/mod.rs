@@ -21,6 +21,7 @@ mod live;
 pub mod load;
 mod page;
 pub mod queue;
+pub mod stats;
 
 use crate::error::{Error, Result};
 use crate::gpu::DeviceChoice;
