@@ -8,8 +8,9 @@ use crate::corpus::{Classes, Corpus};
 use crate::error::{Error, Result};
 use crate::features::{CpuFrontEnd, FeatureConfig, GpuFrontEnd, pad_batch};
 use crate::gpu::{Compute, DeviceInfo};
-use crate::models::{BurnBiLstmNet, CNN_WIDTH, ModelKind, NetConfig, NetInput, Network, augmented_dims, prepare_input};
-use crate::train::{one_hot, soft_cross_entropy};
+use crate::models::{BurnBiLstmNet, CNN_WIDTH, InputNorm, ModelKind, NetConfig, NetInput, Network, augmented_dims};
+use crate::run::NetParams;
+use crate::train::{one_hot, soft_cross_entropy, training_input};
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor, TensorData};
@@ -199,35 +200,41 @@ pub fn train_steps(
     let train_device = device.clone().autodiff();
     train_device.seed(0);
     let n_mels = 128;
-    let net = NetConfig {
-        kind,
-        classes: Classes::emotions(),
-        n_mels,
+    let params = NetParams {
         hidden: if kind == ModelKind::Cnn { CNN_WIDTH } else { 128 },
         dropout: 0.3,
         image_size: 128,
-        band_mean: vec![-40.0; n_mels],
-        band_std: vec![20.0; n_mels],
-        pretrained: None,
-        utterance_norm: false,
+        ..NetParams::default()
+    };
+    let net = NetConfig {
+        arch: params
+            .arch(kind, params.image_size)
+            .ok_or_else(|| Error::Config(format!("{} is not a network", kind.name())))?,
+        classes: Classes::emotions(),
+        n_mels,
+        norm: InputNorm {
+            band_mean: vec![-40.0; n_mels],
+            band_std: vec![20.0; n_mels],
+            utterance: false,
+        },
     };
     let features = Tensor::<3>::random([batch, n_mels, frames], Distribution::Uniform(-80.0, 0.0), &device);
     let labels: Vec<usize> = (0..batch).map(|i| i % 8).collect();
     let targets = one_hot(&labels, 8, &device);
-    let (rows, cols) = augmented_dims(&net, n_mels, frames, net.image_size);
+    let (rows, cols) = augmented_dims(&net, n_mels, frames, None);
     let mut counter = 0;
     let input = || {
         counter += 1;
         let draws = augment.map(|a| a.draw(0, 0, counter, batch, rows, cols));
-        let (input, targets) = prepare_input(&net, features.clone(), targets.clone(), net.image_size, draws.as_ref());
+        let (input, targets) = training_input(&net, features.clone(), targets.clone(), None, draws.as_ref());
         (input.autodiff(), targets.autodiff())
     };
     let burn_layer = kind == ModelKind::Bilstm && layer == LstmLayer::Burn;
     let (warmup_seconds, seconds) = if burn_layer {
-        let network = BurnBiLstmNet::new(n_mels, net.hidden, net.dropout, 8, &train_device);
+        let network = BurnBiLstmNet::new(n_mels, params.hidden, params.dropout, 8, &train_device);
         let forward = |m: &BurnBiLstmNet, input: NetInput| match input {
             NetInput::Sequence(x) => m.forward(x),
-            NetInput::Image(_) => unreachable!("prepare_input gives the BiLSTM a sequence"),
+            NetInput::Image(_) => unreachable!("the BiLSTM's input is a sequence"),
         };
         time_steps(compute, network, forward, input, warmup_steps, steps)?
     } else {

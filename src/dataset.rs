@@ -5,7 +5,7 @@
 use crate::audio::ClipConfig;
 use crate::corpus::{Classes, Clip, class_indices};
 use crate::error::Result;
-use crate::progress;
+use crate::observe;
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -19,18 +19,18 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Decodes and prepares every clip (progress bar on stderr).
+    /// Decodes and prepares every clip (reporting progress).
     pub fn load(clips: &[Clip], cfg: &ClipConfig) -> Dataset {
-        let pb = progress::bar(clips.len(), "decoding");
+        let work = observe::progress("decoding", clips.len());
         let results: Vec<_> = clips
             .par_iter()
             .map(|clip| {
                 let r = cfg.load(&clip.path);
-                pb.inc(1);
+                work.advance(1);
                 r
             })
             .collect();
-        pb.finish_and_clear();
+        drop(work);
         let mut data = Dataset::default();
         for (clip, result) in clips.iter().zip(results) {
             match result {
@@ -53,7 +53,7 @@ impl Dataset {
     pub fn failure_note(&self) -> Option<String> {
         let (path, why) = self.failed.first()?;
         Some(format!(
-            "warning: skipped {} undecodable file(s), e.g. {}",
+            "skipped {} undecodable file(s), e.g. {}",
             self.failed.len(),
             crate::error::naming_path(path, why)
         ))

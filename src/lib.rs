@@ -1,9 +1,12 @@
 //! emovox: speech emotion recognition on a GPU-native pipeline.
 //!
-//! Data flow, one module each: [`audio`] (decode, resample) -> [`corpus`] (labels, splits)
-//! -> [`features`] (log-mel / MFCC: WGSL kernels or CPU reference) -> models and training
-//! (Burn, on the same wgpu device or the flex CPU backend) -> evaluation, prediction, the
-//! HTTP server ([`serve`]) and reports.
+//! Layers, each importing only those below it (`tests/layers.rs` checks):
+//! [`error`], [`rng`], [`observe`] (notes and progress for whoever listens) -> [`gpu`],
+//! [`audio`] (decode, resample), [`plot`] -> [`corpus`] (labels, splits) -> [`features`]
+//! (log-mel / MFCC: WGSL kernels or CPU reference), [`dataset`], [`scores`] -> [`augment`]
+//! -> [`models`] (Burn networks and the SVM, inference) -> [`run`] (what runs and models leave
+//! on disk) -> [`train`], [`predict`] -> [`eval`], [`serve`], [`bench`] -> [`reproduce`];
+//! the command line (`src/cli`) on top.
 
 pub mod audio;
 pub mod augment;
@@ -15,11 +18,13 @@ pub mod eval;
 pub mod features;
 pub mod gpu;
 pub mod models;
+pub mod observe;
 pub mod plot;
 pub mod predict;
-pub mod progress;
 pub mod reproduce;
 pub mod rng;
+pub mod run;
+pub mod scores;
 pub mod serve;
 pub mod train;
 

@@ -5,12 +5,12 @@
 
 use crate::augment::AugmentConfig;
 use crate::error::{Error, Result};
-use crate::eval::Summary;
 use crate::gpu::DeviceChoice;
 use crate::models::ModelKind;
-use crate::train::checkpoint::read_json;
-use crate::train::experiment::{self, Protocol};
-use crate::train::run_record::{ExperimentConfig, Manifest};
+use crate::observe;
+use crate::run::{ExperimentConfig, Manifest, Protocol, read_json, write_atomic, write_json};
+use crate::scores::Summary;
+use crate::train::experiment;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -290,7 +290,7 @@ pub fn run(rc: &ReproduceConfig) -> Result<Vec<RowResult>> {
             rows.push(result);
             continue;
         }
-        eprintln!("== {}", row.name);
+        observe::info(format!("== {}", row.name));
         let slug = format!("row{}", index + 1);
         let random = row_config(index, Protocol::Random { val: 0.05, test: 0.05 }, rc);
         result.random = Some(outcome(&random, &rc.out.join(format!("{slug}-random")))?);
@@ -303,9 +303,9 @@ pub fn run(rc: &ReproduceConfig) -> Result<Vec<RowResult>> {
         result.wall_seconds = started.elapsed().as_secs_f64();
         rows.push(result);
         // Keep the table current after every row, so a long run shows progress.
-        crate::train::checkpoint::write_atomic(&rc.out.join("reproduce.md"), markdown(rc, &rows, clips).as_bytes())?;
+        write_atomic(&rc.out.join("reproduce.md"), markdown(rc, &rows, clips).as_bytes())?;
     }
-    crate::train::checkpoint::write_atomic(&rc.out.join("reproduce.md"), markdown(rc, &rows, clips).as_bytes())?;
-    crate::train::checkpoint::write_json(&rc.out.join("reproduce.json"), &rows)?;
+    write_atomic(&rc.out.join("reproduce.md"), markdown(rc, &rows, clips).as_bytes())?;
+    write_json(&rc.out.join("reproduce.json"), &rows)?;
     Ok(rows)
 }

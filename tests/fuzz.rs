@@ -7,7 +7,7 @@
 //! process growing past [`RSS_LIMIT_MIB`] fails the run and leaves the input in
 //! `tests/fuzz/crashes/`; every file there and in `tests/fuzz/corpus/` is replayed first.
 //!
-//! In the suite it runs for a few seconds. The long run (docs/results/fuzz/README.md):
+//! In the suite it runs for a few seconds. The long run (docs/experiments/hostile-input/README.md):
 //! `EMOVOX_FUZZ_SECONDS=3600 cargo test --release --test fuzz -- --nocapture`
 //! (`EMOVOX_FUZZ_SEED` picks the seed; `EMOVOX_FUZZ_KEEP=N` saves the N smallest inputs of
 //! distinct outcomes, up to 16 KB each, to the corpus the suite replays).

@@ -11,7 +11,8 @@ use burn::nn::{BiLstm, BiLstmConfig};
 use burn::tensor::{Device, Distribution, Gradients, Tensor, TensorData};
 use emovox::models::lstm::{FusedBiLstm, backward_gates, forward_state};
 use emovox::models::{BiLstmNet, BurnBiLstmNet, Network};
-use emovox::train::checkpoint::{LegacyNetwork, load_network, save_module};
+use emovox::run::checkpoint::LegacyNetwork;
+use emovox::run::{load_network, save_module};
 
 const REL: f32 = 1e-4;
 

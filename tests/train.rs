@@ -7,11 +7,14 @@ mod common;
 use burn::tensor::{Device, Tensor, TensorData};
 use common::max_abs;
 use emovox::corpus::Classes;
-use emovox::eval::{MeanStd, Metrics, adapt_batch_norm};
 use emovox::gpu::to_host;
-use emovox::models::{ModelKind, NetConfig, NetInput, Network, ResNet, SvmConfig, SvmModel, prepare_input};
-use emovox::train::checkpoint::{load_network, save_module, save_module_half};
-use emovox::train::{Batcher, TrainConfig, evaluate, fit};
+use emovox::models::{
+    Arch, BiLstmConfig, CnnConfig, InputNorm, Inputs, NetConfig, NetInput, Network, ResNet, ResNetConfig, SvmConfig,
+    SvmModel, adapt_batch_norm, prepare_input,
+};
+use emovox::run::{TrainConfig, load_network, save_module, save_module_half};
+use emovox::scores::{MeanStd, Metrics};
+use emovox::train::{Batcher, evaluate, fit};
 use std::sync::{Mutex, MutexGuard};
 
 /// Burn seeds a backend's RNG globally, so tests that initialise or train networks take turns
@@ -69,16 +72,17 @@ fn synthetic() -> (Tensor<3>, Vec<usize>, NetConfig) {
     }
     let features = Tensor::from_data(TensorData::new(data, [n, MELS, FRAMES]), &Device::flex());
     let net = NetConfig {
-        kind: ModelKind::Bilstm,
+        arch: Arch::BiLstm(BiLstmConfig {
+            hidden: 8,
+            dropout: 0.1,
+        }),
         classes: Classes::new(&["a", "b", "c"]).unwrap(),
         n_mels: MELS,
-        hidden: 8,
-        dropout: 0.1,
-        image_size: 32,
-        band_mean: vec![-40.0; MELS],
-        band_std: vec![20.0; MELS],
-        pretrained: None,
-        utterance_norm: false,
+        norm: InputNorm {
+            band_mean: vec![-40.0; MELS],
+            band_std: vec![20.0; MELS],
+            utterance: false,
+        },
     };
     (features, labels, net)
 }
@@ -95,7 +99,7 @@ fn tiny_config(epochs: usize) -> TrainConfig {
 }
 
 fn logits(network: &Network, batcher: &Batcher, rows: &[usize]) -> Vec<Vec<f32>> {
-    evaluate(network, batcher, rows, 64, 32).unwrap().2
+    evaluate(network, batcher, rows, 64, None).unwrap().2
 }
 
 #[test]
@@ -111,7 +115,7 @@ fn a_tiny_network_learns_a_tiny_task() {
         history.last().unwrap().train_loss < 0.2 * history[0].train_loss,
         "{history:?}"
     );
-    let (loss, predictions, _) = evaluate(&fitted.network, &batcher, &rows, 64, 32).unwrap();
+    let (loss, predictions, _) = evaluate(&fitted.network, &batcher, &rows, 64, None).unwrap();
     assert_eq!(predictions, labels, "eval loss {loss}");
 }
 
@@ -141,16 +145,14 @@ fn half_precision_weights_load_back_close_to_full_precision() {
     let device = Device::flex();
     device.seed(3);
     let net = NetConfig {
-        kind: ModelKind::Cnn,
+        arch: Arch::Cnn(CnnConfig {
+            width: emovox::models::CNN_WIDTH,
+            dropout: 0.0,
+            image_size: 32,
+        }),
         classes: Classes::emotions(),
         n_mels: 64,
-        hidden: emovox::models::CNN_WIDTH,
-        dropout: 0.0,
-        image_size: 32,
-        band_mean: vec![],
-        band_std: vec![],
-        pretrained: None,
-        utterance_norm: false,
+        norm: InputNorm::default(),
     };
     let network = Network::new(&net, &device);
     let dir = tempfile::tempdir().unwrap();
@@ -168,8 +170,7 @@ fn half_precision_weights_load_back_close_to_full_precision() {
     let loaded = load_network(&half, Network::new(&net, &device)).unwrap();
     let log_mel = Tensor::<3>::random([4, 64, 40], burn::tensor::Distribution::Uniform(-80.0, 0.0), &device);
     let run = |n: &Network| {
-        let targets = emovox::train::one_hot(&[0, 1, 2, 3], 8, &device);
-        let (input, _) = prepare_input(&net, log_mel.clone(), targets, 32, None);
+        let input = prepare_input(&net, log_mel.clone(), None);
         to_host(burn::module::Module::valid(n).forward(input)).unwrap()
     };
     let (a, b) = (run(&network), run(&loaded));
@@ -274,21 +275,17 @@ fn resnet34_has_torchvisions_size_and_takes_log_mel_images() {
         21_797_672 - 512 * 992 - 992 + 2 * 8_512
     );
     let net = NetConfig {
-        kind: ModelKind::Resnet34,
+        arch: Arch::ResNet34(ResNetConfig {
+            image_size: 64,
+            pretrained: None,
+        }),
         classes: Classes::emotions(),
         n_mels: 128,
-        hidden: 0,
-        dropout: 0.0,
-        image_size: 64,
-        band_mean: vec![],
-        band_std: vec![],
-        pretrained: None,
-        utterance_norm: false,
+        norm: InputNorm::default(),
     };
     let log_mel = Tensor::<3>::random([2, 128, 100], burn::tensor::Distribution::Uniform(-80.0, 0.0), &device);
     let network = Network::ResNet(resnet);
-    let targets = emovox::train::one_hot(&[1, 2], 8, &device);
-    let (input, _) = prepare_input(&net, log_mel, targets, net.image_size, None);
+    let input = prepare_input(&net, log_mel, None);
     let out = network.forward(input);
     assert_eq!(out.dims(), [2, 8]);
 }
@@ -327,18 +324,25 @@ fn report_pngs_are_written() {
 #[test]
 fn batch_norm_adaptation_takes_the_statistics_of_the_adapted_clips() {
     let _turn = rng_lock();
-    let (features, labels, mut net) = synthetic();
-    net.kind = ModelKind::Cnn;
-    net.hidden = 4;
+    let (features, _, mut net) = synthetic();
+    net.arch = Arch::Cnn(CnnConfig {
+        width: 4,
+        dropout: 0.1,
+        image_size: 32,
+    });
     let network = Network::new(&net, &Device::flex());
-    let batcher = Batcher::new(features, labels, net);
+    let inputs = Inputs {
+        net: &net,
+        features: &features,
+        image_size: None,
+    };
     let rows = [0, 3, 4, 7, 9];
     // Batches of 2, 2 and 1 clips, weighted by their clips.
-    let adapted = adapt_batch_norm(network.clone(), &batcher, &rows, 2, 32).unwrap();
+    let adapted = adapt_batch_norm(network.clone(), &inputs, &rows, 2).unwrap();
     let (Network::Cnn(before), Network::Cnn(after)) = (&network, &adapted) else {
         unreachable!("a CNN was built")
     };
-    let NetInput::Image(x) = batcher.batch(&rows, 32).0 else {
+    let NetInput::Image(x) = inputs.of(&rows) else {
         unreachable!("the CNN takes images")
     };
     // The first BatchNorm's mean: the mean of the first convolution over those clips.
@@ -355,7 +359,12 @@ fn batch_norm_adaptation_takes_the_statistics_of_the_adapted_clips() {
     let kept = to_host(before.blocks[0].bn1.running_mean.value()).unwrap();
     assert!(kept.iter().all(|&v| v == 0.0), "{kept:?}");
     // The BiLSTM has no BatchNorm to adapt.
-    let (features, labels, net) = synthetic();
+    let (features, _, net) = synthetic();
     let lstm = Network::new(&net, &Device::flex());
-    assert!(adapt_batch_norm(lstm, &Batcher::new(features, labels, net), &rows, 2, 32).is_err());
+    let inputs = Inputs {
+        net: &net,
+        features: &features,
+        image_size: None,
+    };
+    assert!(adapt_batch_norm(lstm, &inputs, &rows, 2).is_err());
 }

@@ -6,7 +6,6 @@
 //! unsupported container/codec, a sample rate or channel count no recording has ([`RATES`],
 //! [`MAX_CHANNELS`]), corrupt or truncated data, no samples.
 
-use super::Audio;
 use super::regular::open_regular;
 use crate::error::{Error, Result};
 use std::io::ErrorKind;
@@ -18,6 +17,20 @@ use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
+
+/// Mono samples at a sample rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audio {
+    pub samples: Vec<f32>,
+    pub sample_rate: u32,
+}
+
+impl Audio {
+    /// Duration in seconds.
+    pub fn duration(&self) -> f64 {
+        self.samples.len() as f64 / self.sample_rate as f64
+    }
+}
 
 /// Sample rates real recordings use, in Hz; a header claiming another is refused (a 1 Hz
 /// header turns a 64 KB file into nine hours of audio to resample).

@@ -1,6 +1,7 @@
 //! `emovox augment FILE --png grid.png`: what the network sees. The clip's log-mel image
 //! (resized to the model input) next to randomly augmented versions of it.
 
+use super::choices;
 use anyhow::{Context, Result};
 use clap::Args;
 use emovox::audio::ClipConfig;
@@ -30,7 +31,7 @@ pub struct AugmentCliArgs {
     /// Also draw SpecAugment masks (two frequency and two time masks of up to 16 rows/columns).
     #[arg(long)]
     masks: bool,
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    #[arg(long, value_parser = choices::device(), default_value = "auto")]
     device: DeviceChoice,
 }
 

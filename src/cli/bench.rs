@@ -1,6 +1,7 @@
 //! `emovox bench features`, `emovox bench train` and `emovox bench serve` (in `serve.rs`).
 
-use super::{FeatureArgs, print_json};
+use super::choices;
+use super::options::{FeatureArgs, print_json};
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use emovox::augment::AugmentConfig;
@@ -72,7 +73,7 @@ pub struct FeatureBenchArgs {
 
 #[derive(Args)]
 pub struct TrainBenchArgs {
-    #[arg(long, value_enum, default_value = "resnet34")]
+    #[arg(long, value_parser = choices::model(), default_value = "resnet34")]
     model: ModelKind,
     /// Batch size.
     #[arg(long, default_value_t = 16)]

@@ -1,12 +1,12 @@
 //! `emovox corpus`: what the data folders hold (corpora, speakers, classes, files that got no
 //! label and why), and whether every file decodes.
 
-use super::print_json;
+use super::observer;
+use super::options::print_json;
 use anyhow::Result;
 use clap::Args;
 use emovox::audio::decode_file;
 use emovox::corpus::{Corpus, Summary};
-use emovox::progress;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -51,7 +51,7 @@ pub fn run(args: CorpusArgs) -> Result<ExitCode> {
         hours: None,
     };
     if !args.names_only {
-        let pb = progress::bar(corpus.clips.len(), "decoding");
+        let pb = observer::bar(corpus.clips.len(), "decoding");
         let results: Vec<_> = corpus
             .clips
             .par_iter()

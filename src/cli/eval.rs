@@ -1,15 +1,16 @@
 //! `emovox eval`: re-scores a run or a model directory on its own test splits or on other data
 //! (scored on the shared classes), or writes a robustness report.
 
+use super::choices;
+use super::options::{DeviceArgs, print_json};
 use super::train::print_results;
-use super::{DeviceArgs, print_json};
 use anyhow::Result;
 use clap::Args;
-use emovox::eval::{BnAdaptation, RescoreOptions, evaluate_run, robustness};
+use emovox::eval::{RescoreOptions, evaluate_run, robustness};
 use emovox::gpu::Compute;
+use emovox::models::BnAdaptation;
 use emovox::predict::Predictor;
-use emovox::train::checkpoint::read_json;
-use emovox::train::run_record::ExperimentConfig;
+use emovox::run::{ExperimentConfig, read_json};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,7 +31,13 @@ pub struct EvalArgs {
     /// scores (`scored`, the default) or on each speaker's clips separately (`speaker`):
     /// test-time adaptation to a new corpus, microphone or voice. Labels are not used, but the
     /// scored clips shape the model, so report these numbers apart from plain ones.
-    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "scored", conflicts_with = "robustness")]
+    #[arg(
+        long,
+        value_parser = choices::adaptation(),
+        num_args = 0..=1,
+        default_missing_value = "scored",
+        conflicts_with = "robustness"
+    )]
     adapt_bn: Option<BnAdaptation>,
     /// Robustness report instead: labels unchanged and accuracy of --clips clips of --data (or
     /// the run's data) under gain, peak normalisation, noise, telephone band and reverberation.

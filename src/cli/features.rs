@@ -1,6 +1,6 @@
 //! `emovox features FILE`: the log-mel spectrogram of one file.
 
-use super::{DeviceArgs, FeatureArgs, print_json};
+use super::options::{DeviceArgs, FeatureArgs, print_json};
 use anyhow::{Context, Result};
 use clap::Args;
 use emovox::audio::{decode_file, resample};

@@ -1,6 +1,6 @@
 //! `emovox info`: version, adapters, and the device `auto` picks.
 
-use super::print_json;
+use super::options::print_json;
 use anyhow::Result;
 use clap::Args;
 use emovox::gpu::device::{Compute, DeviceChoice, DeviceInfo, list_adapters};

@@ -3,8 +3,8 @@
 //! recordings with a PNG. Results stream out as they are computed; `--shard K/N` and
 //! `--files-from` split big archives over cluster job arrays.
 
+use super::options::{DeviceArgs, print_json};
 use super::predict_output::{Format, Printer};
-use super::{DeviceArgs, print_json};
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use emovox::gpu::Compute;
@@ -233,7 +233,7 @@ pub struct ExportArgs {
 }
 
 pub fn export(args: ExportArgs) -> Result<ExitCode> {
-    let out = emovox::predict::export_model(&args.run, &args.out, !args.f32, args.ensemble)?;
+    let out = emovox::run::export_model(&args.run, &args.out, !args.f32, args.ensemble)?;
     println!(
         "wrote the model in {} (use it with: emovox predict --model {} FILE)",
         out.display(),

@@ -1,5 +1,6 @@
 //! `emovox reproduce`: the paper's Table 1 on both protocols, as reproduce.md.
 
+use super::choices;
 use anyhow::Result;
 use clap::Args;
 use emovox::gpu::DeviceChoice;
@@ -19,7 +20,7 @@ pub struct ReproduceArgs {
     /// EfficientAT mn04 AudioSet weights (mn04_as_mAP_432.pt) for row 6; skipped without them.
     #[arg(long)]
     efficientat: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    #[arg(long, value_parser = choices::device(), default_value = "auto")]
     device: DeviceChoice,
     /// Reduced schedule that finishes on a 2-core CPU in about half an hour (says so in the table).
     #[arg(long)]

@@ -2,7 +2,7 @@
 //! starts a server, sends it real clips from many clients and reports throughput, latency
 //! percentiles and the server's memory).
 
-use super::{DeviceArgs, print_json};
+use super::options::{DeviceArgs, print_json};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use emovox::audio::decode_file;
@@ -243,7 +243,7 @@ pub fn bench(args: ServeBenchArgs) -> Result<ExitCode> {
         } else {
             "requests"
         };
-        let bar = emovox::progress::bar(total, label);
+        let bar = super::observer::bar(total, label);
         let tick = bar.clone();
         let report = run_load(
             &LoadOptions {

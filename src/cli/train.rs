@@ -1,16 +1,16 @@
 //! `emovox train`: options, validation, and the printed results table.
 
+use super::choices;
+use super::options::{DeviceArgs, FeatureArgs, print_json};
 use super::train_augment::AugmentArgs;
-use super::{DeviceArgs, FeatureArgs, print_json};
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use emovox::corpus::LabelSpec;
-use emovox::eval::{Metrics, Summary};
 use emovox::models::{ModelKind, SvmConfig};
 use emovox::reproduce::paper_row;
-use emovox::train::TrainConfig;
-use emovox::train::experiment::{self, Protocol};
-use emovox::train::run_record::{ExperimentConfig, NetParams, RepeatResult};
+use emovox::run::{ExperimentConfig, NetParams, Protocol, RepeatResult, TrainConfig};
+use emovox::scores::{Metrics, Summary};
+use emovox::train::experiment;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -62,7 +62,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FROM=TO")]
     merge: Vec<String>,
     /// Model to train.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choices::model())]
     model: ModelKind,
     /// Evaluation protocol.
     #[arg(long, value_enum, default_value = "random")]

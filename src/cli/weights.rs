@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use emovox::gpu::Compute;
 use emovox::models::import::{IMAGENET_CLASSES, import_resnet34};
-use emovox::train::checkpoint::save_module;
+use emovox::run::save_module;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

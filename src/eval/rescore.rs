@@ -4,19 +4,18 @@
 //! the most probable shared class (the argmax restricted to them), so a RAVDESS model (8
 //! classes) on SAVEE (7, no calm) is scored on exactly those 7.
 
-use super::{BnAdaptation, Metrics, SharedClasses, Summary, adapted_probabilities};
 use crate::corpus::{Classes, Corpus};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::features::log_mel_tensor;
+use crate::features::{log_mel_tensor, mfcc_means};
 use crate::gpu::Compute;
-use crate::models::{ModelKind, NetConfig, Network, SvmModel};
-use crate::predict::{RunRepeats, SavedNetwork, saved_networks};
-use crate::train::Batcher;
-use crate::train::checkpoint::{load_network, read_json};
-use crate::train::experiment::{mfcc_means, widen};
-use crate::train::protocol::scored_rows;
-use crate::train::run_record::{ExperimentConfig, RepeatResult, SplitPaths};
+use crate::models::{BnAdaptation, Inputs, ModelKind, NetConfig, Network, SvmModel, adapted_probabilities};
+use crate::observe;
+use crate::run::{
+    ExperimentConfig, RepeatResult, RunRepeats, SavedNetwork, SplitPaths, load_network, read_json, saved_networks,
+    scored_rows,
+};
+use crate::scores::{Metrics, SharedClasses, Summary, widen};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -49,7 +48,7 @@ pub struct RescoreOptions {
     /// with it, instead of each repeat's own test split.
     pub all: bool,
     /// Re-estimate each network's BatchNorm statistics on the clips it is about to score,
-    /// together or per speaker ([`adapt_batch_norm`](super::adapt_batch_norm); transductive,
+    /// together or per speaker ([`adapt_batch_norm`](crate::models::adapt_batch_norm); transductive,
     /// labels unused).
     pub adapt_bn: Option<BnAdaptation>,
     /// With `all`: score the repeats as one ensemble (probabilities averaged), as `predict`
@@ -115,11 +114,13 @@ pub fn evaluate_run(run_dir: &Path, options: &RescoreOptions) -> Result<EvalRepo
     corpus.clips.retain(|c| cfg.classes.index(&c.label).is_some());
     let left_out = before - corpus.clips.len();
     if all && left_out > 0 {
-        eprintln!("{left_out} clips have labels the model does not know and are left out");
+        observe::info(format!(
+            "{left_out} clips have labels the model does not know and are left out"
+        ));
     }
     let loaded = Dataset::load(&corpus.clips, &cfg.clip);
     if let Some(note) = loaded.failure_note() {
-        eprintln!("{note}");
+        observe::warn(note);
     }
     let labels = loaded.labels(&cfg.classes)?;
     let index: HashMap<&Path, usize> = loaded
@@ -144,12 +145,12 @@ pub fn evaluate_run(run_dir: &Path, options: &RescoreOptions) -> Result<EvalRepo
         };
         let rows: Vec<usize> = test.iter().filter_map(|p| find(p)).collect();
         if rows.len() < test.len() {
-            eprintln!(
-                "warning: {}: {} of {} test clips are missing or undecodable",
+            observe::warn(format!(
+                "{}: {} of {} test clips are missing or undecodable",
                 saved[k].result.name,
                 test.len() - rows.len(),
                 test.len()
-            );
+            ));
         }
         Ok((scored_rows(&shared, &rows, &labels), shared))
     };
@@ -184,19 +185,21 @@ pub fn evaluate_run(run_dir: &Path, options: &RescoreOptions) -> Result<EvalRepo
             for (k, repeat) in saved.iter().enumerate() {
                 let net: NetConfig = read_json(&repeat.dir.join("net.json"))?;
                 let network = load_network(&repeat.weights, Network::new(&net, &compute.device))?;
-                let image_size = net.image_size;
-                let batcher = Batcher::new(features.clone(), labels.clone(), net);
+                let inputs = Inputs {
+                    net: &net,
+                    features: &features,
+                    image_size: None,
+                };
                 let (test, shared) = test_rows(k)?;
                 let speaker_of = |i: usize| loaded.clips[i].speaker.clone();
                 let batch = cfg.train.batch_size;
                 let probabilities = widen(&adapted_probabilities(
                     &network,
-                    &batcher,
+                    &inputs,
                     &test,
                     options.adapt_bn,
                     speaker_of,
                     batch,
-                    image_size,
                 )?);
                 match &mut summed {
                     _ if !options.ensemble => score(&repeat.result, &shared, &test, &probabilities),

@@ -5,13 +5,13 @@
 
 use crate::error::{Error, Result};
 use burn::backend::DispatchDevice;
-use burn::tensor::Device;
 use burn::tensor::wgpu::WgpuBackend;
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 /// The user's device choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceChoice {
     /// wgpu on a hardware GPU if one exists, else the CPU.
@@ -164,4 +164,12 @@ fn primary_adapters() -> Vec<wgpu::AdapterInfo> {
 /// Every adapter the wgpu device can come up on, for `emovox info`.
 pub fn list_adapters() -> Vec<DeviceInfo> {
     primary_adapters().iter().map(adapter_info).collect()
+}
+
+/// Reads a float tensor back to host memory (the one place emovox copies device data to the
+/// CPU: final predictions, reports, and the CPU reference paths).
+pub fn to_host<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
+    tensor
+        .try_into_vec_as::<f32>()
+        .map_err(|e| Error::Gpu(format!("reading a tensor back: {e}")))
 }

@@ -1,9 +1,10 @@
-//! How log-mels become a network's input: per-model scaling, augmentation, masks and mixup
-//! ([`prepare_input`]), and the optional per-utterance spectral normalisation
-//! ([`utterance_normalise`]) that removes a recording's fixed channel colouration.
+//! How log-mels become a network's input ([`prepare_input`]): per-model scaling ([`scale`]),
+//! the image models' resize, and the layout each network takes ([`to_network`]); the optional
+//! per-utterance spectral normalisation ([`utterance_normalise`]) removes a recording's fixed
+//! channel colouration. Training augments between these stages (`train::batch`).
 
 use super::{EFFICIENTAT_FLOOR, IMAGENET_MEAN, IMAGENET_STD, ModelKind, NetConfig, NetInput};
-use crate::augment::{BatchAugment, Warp, mask, mixup, warp};
+use crate::augment::{Warp, warp};
 use burn::tensor::{Tensor, TensorData};
 
 /// Frames whose loudest band is within this of the clip's lowest value are padding or digital
@@ -31,95 +32,97 @@ pub fn utterance_normalise(log_mel: Tensor<3>, band_mean: &[f32]) -> Tensor<3> {
     log_mel + (target - clip_mean) * sounding
 }
 
-/// Rows and columns of the image that [`prepare_input`] augments (and masks) for this model:
-/// the log-mel itself for the BiLSTM and EfficientAT, the `image_size` square for the others.
-pub fn augmented_dims(cfg: &NetConfig, n_mels: usize, frames: usize, image_size: usize) -> (usize, usize) {
-    match cfg.kind {
-        ModelKind::Bilstm | ModelKind::Efficientat => (n_mels, frames),
-        _ => (image_size, image_size),
+/// The side of the square image an image model (ResNet, CNN) sees: its own, or `image_size`
+/// when given (progressive resizing trains at other sizes); `None` for the models that take
+/// the log-mel as it is.
+pub fn image_side(cfg: &NetConfig, image_size: Option<usize>) -> Option<usize> {
+    cfg.arch.image_size().map(|own| image_size.unwrap_or(own))
+}
+
+/// Rows and columns of the image that training augments (and masks) for this model:
+/// the log-mel itself for the BiLSTM and EfficientAT, the [`image_side`] square for the others.
+pub fn augmented_dims(cfg: &NetConfig, n_mels: usize, frames: usize, image_size: Option<usize>) -> (usize, usize) {
+    match image_side(cfg, image_size) {
+        Some(side) => (side, side),
+        None => (n_mels, frames),
     }
 }
 
-/// Turns log-mels [batch, n_mels, frames] (dB) and one-hot targets into the network's input
-/// and (possibly mixed) targets, on the same device.
-/// BiLSTM: per-band standardisation, masks, mixup; frames-first [batch, frames, n_mels].
-/// ResNet: per-clip min-max to [0, 1], warp to `image_size`^2 (identity = resize; training
-/// passes random warps), masks, mixup, three channels with ImageNet normalisation.
-/// CNN: as ResNet, but one channel scaled to [-2, 2].
-/// EfficientAT: its normalised log-mel as is (warped at its own size), one channel.
-/// With `cfg.utterance_norm`, every model first gets [`utterance_normalise`]d log-mels.
-pub fn prepare_input(
-    cfg: &NetConfig,
-    log_mel: Tensor<3>,
-    targets: Tensor<2>,
-    image_size: usize,
-    augment: Option<&BatchAugment>,
-) -> (NetInput, Tensor<2>) {
+/// The fill of the warps a model's image takes (augmentation; for the ResNet and CNN also the
+/// resize to `image_size`): the value of silence after [`scale`]. `None` for the BiLSTM, whose
+/// input is never warped.
+pub fn warp_fill(cfg: &NetConfig) -> Option<f32> {
+    match cfg.kind() {
+        ModelKind::Bilstm => None,
+        ModelKind::Efficientat => Some(EFFICIENTAT_FLOOR),
+        _ => Some(0.0),
+    }
+}
+
+/// The first stage of every input, log-mels [batch, n_mels, frames] (dB) scaled per model:
+/// [`utterance_normalise`]d first with `cfg.norm.utterance`; then EfficientAT's normalised
+/// log-mel as is, the BiLSTM's per-band standardised, the ResNet's and CNN's min-max scaled
+/// to [0, 1] per clip.
+pub fn scale(cfg: &NetConfig, log_mel: Tensor<3>) -> Tensor<3> {
     let device = log_mel.device();
-    let [batch, n_mels, _] = log_mel.dims();
-    let log_mel = if cfg.utterance_norm {
-        utterance_normalise(log_mel, &cfg.band_mean)
+    let [_, n_mels, _] = log_mel.dims();
+    let log_mel = if cfg.norm.utterance {
+        utterance_normalise(log_mel, &cfg.norm.band_mean)
     } else {
         log_mel
     };
-    let finish = |x: Tensor<3>, targets: Tensor<2>| -> (Tensor<3>, Tensor<2>) {
-        let x = match augment.and_then(|a| a.masks.as_ref()) {
-            Some(m) => mask(x, m, 0.0),
-            None => x,
-        };
-        match augment.and_then(|a| a.mixup.as_ref()) {
-            Some(mix) => (mixup(x, mix), mixup(targets, mix)),
-            None => (x, targets),
-        }
-    };
-    match cfg.kind {
-        ModelKind::Efficientat => {
-            // Already normalised by its own front end: warp in place, mask, mix, one channel.
-            let [_, _, frames] = log_mel.dims();
-            let x = match augment {
-                Some(a) => {
-                    let warps: Vec<Warp> = a
-                        .warps
-                        .iter()
-                        .map(|w| Warp {
-                            fill: EFFICIENTAT_FLOOR,
-                            ..*w
-                        })
-                        .collect();
-                    warp(log_mel, &warps, [n_mels, frames])
-                }
-                None => log_mel,
-            };
-            let (x, targets) = finish(x, targets);
-            (NetInput::Image(x.unsqueeze_dim::<4>(1)), targets)
-        }
+    match cfg.kind() {
+        ModelKind::Efficientat => log_mel,
         ModelKind::Bilstm => {
-            let mean = Tensor::<1>::from_data(TensorData::new(cfg.band_mean.clone(), [n_mels]), &device)
+            let mean = Tensor::<1>::from_data(TensorData::new(cfg.norm.band_mean.clone(), [n_mels]), &device)
                 .reshape([1, n_mels, 1]);
-            let std = Tensor::<1>::from_data(TensorData::new(cfg.band_std.clone(), [n_mels]), &device)
+            let std = Tensor::<1>::from_data(TensorData::new(cfg.norm.band_std.clone(), [n_mels]), &device)
                 .reshape([1, n_mels, 1]);
-            let (x, targets) = finish((log_mel - mean) / std, targets);
-            (NetInput::Sequence(x.swap_dims(1, 2)), targets)
+            (log_mel - mean) / std
         }
         _ => {
             let lo = log_mel.clone().min_dim(1).min_dim(2);
             let hi = log_mel.clone().max_dim(1).max_dim(2);
-            let unit = (log_mel - lo.clone()) / (hi - lo).clamp_min(1e-6);
-            let identity = vec![Warp::identity(0.0); batch];
-            let warps = augment.map_or(identity.as_slice(), |a| a.warps.as_slice());
-            let (image, targets) = finish(warp(unit, warps, [image_size, image_size]), targets);
-            if cfg.kind == ModelKind::Cnn {
-                // One channel, centred: the compact CNN has no ImageNet heritage.
-                return (NetInput::Image((image.unsqueeze_dim::<4>(1) - 0.5) * 4.0), targets);
-            }
+            (log_mel - lo.clone()) / (hi - lo).clamp_min(1e-6)
+        }
+    }
+}
+
+/// The last stage: a scaled (and, for the image models, sized) batch [batch, rows, cols] in the
+/// layout and normalisation the network takes. BiLSTM: frames first [batch, frames, n_mels].
+/// EfficientAT: one channel. CNN: one channel scaled to [-2, 2]. ResNet: three channels with
+/// ImageNet normalisation.
+pub fn to_network(cfg: &NetConfig, image: Tensor<3>) -> NetInput {
+    let device = image.device();
+    match cfg.kind() {
+        ModelKind::Bilstm => NetInput::Sequence(image.swap_dims(1, 2)),
+        ModelKind::Efficientat => NetInput::Image(image.unsqueeze_dim::<4>(1)),
+        // One channel, centred: the compact CNN has no ImageNet heritage.
+        ModelKind::Cnn => NetInput::Image((image.unsqueeze_dim::<4>(1) - 0.5) * 4.0),
+        _ => {
             let mean =
                 Tensor::<1>::from_data(TensorData::new(IMAGENET_MEAN.to_vec(), [3]), &device).reshape([1, 3, 1, 1]);
             let std =
                 Tensor::<1>::from_data(TensorData::new(IMAGENET_STD.to_vec(), [3]), &device).reshape([1, 3, 1, 1]);
             let rgb = image.unsqueeze_dim::<4>(1).repeat_dim(1, 3);
-            (NetInput::Image((rgb - mean) / std), targets)
+            NetInput::Image((rgb - mean) / std)
         }
     }
+}
+
+/// A network's input for log-mels [batch, n_mels, frames] (dB): [`scale`], the ResNet's and
+/// CNN's log-mel resized to their [`image_side`] square, [`to_network`]. No augmentation:
+/// training adds its own between the stages.
+pub fn prepare_input(cfg: &NetConfig, log_mel: Tensor<3>, image_size: Option<usize>) -> NetInput {
+    let x = scale(cfg, log_mel);
+    let x = match image_side(cfg, image_size) {
+        Some(side) => {
+            let identity = vec![Warp::identity(0.0); x.dims()[0]];
+            warp(x, &identity, [side, side])
+        }
+        None => x,
+    };
+    to_network(cfg, x)
 }
 
 #[cfg(test)]
@@ -127,28 +130,36 @@ mod tests {
     use super::*;
     use crate::corpus::Classes;
     use crate::gpu::to_host;
+    use crate::models::{Arch, BiLstmConfig, EfficientAtConfig, InputNorm, ResNetConfig};
 
-    fn net(kind: ModelKind) -> NetConfig {
+    fn net(arch: Arch) -> NetConfig {
         NetConfig {
-            kind,
+            arch,
             classes: Classes::emotions(),
             n_mels: 128,
-            hidden: 128,
-            dropout: 0.0,
-            image_size: 128,
-            band_mean: vec![],
-            band_std: vec![],
-            pretrained: None,
-            utterance_norm: false,
+            norm: InputNorm::default(),
         }
     }
 
     #[test]
     fn augmentation_covers_the_image_each_model_sees() {
         // EfficientAT and the BiLSTM see the whole log-mel: time masks must reach every frame.
-        assert_eq!(augmented_dims(&net(ModelKind::Efficientat), 128, 401, 128), (128, 401));
-        assert_eq!(augmented_dims(&net(ModelKind::Bilstm), 128, 251, 128), (128, 251));
-        assert_eq!(augmented_dims(&net(ModelKind::Resnet34), 128, 251, 96), (96, 96));
+        let efficientat = Arch::EfficientAt(EfficientAtConfig {
+            dropout: 0.0,
+            pretrained: None,
+        });
+        let bilstm = Arch::BiLstm(BiLstmConfig {
+            hidden: 128,
+            dropout: 0.0,
+        });
+        let resnet = Arch::ResNet34(ResNetConfig {
+            image_size: 128,
+            pretrained: None,
+        });
+        assert_eq!(augmented_dims(&net(efficientat), 128, 401, Some(128)), (128, 401));
+        assert_eq!(augmented_dims(&net(bilstm), 128, 251, Some(128)), (128, 251));
+        assert_eq!(augmented_dims(&net(resnet.clone()), 128, 251, Some(96)), (96, 96));
+        assert_eq!(augmented_dims(&net(resnet), 128, 251, None), (128, 128));
     }
 
     #[test]

@@ -1,219 +1,29 @@
-//! The classifiers: [`svm`] on MFCC means (linfa), and the Burn networks [`bilstm`] and
-//! [`resnet`], which run on whichever device their tensors live on (wgpu GPU or flex CPU).
+//! The classifiers: [`svm`] on MFCC means (linfa), and the Burn networks ([`network`]:
+//! [`bilstm`], [`resnet`], [`cnn`], [`mobilenet`]), which run on whichever device their tensors
+//! live on (wgpu GPU or flex CPU); how log-mels become their input ([`input`]), batched
+//! inference ([`infer`]) and test-time BatchNorm adaptation ([`adapt`]).
 
+pub mod adapt;
 pub mod bilstm;
 pub mod cnn;
+pub mod config;
 pub mod import;
+pub mod infer;
 pub mod input;
 pub mod lstm;
 pub mod mobilenet;
+pub mod network;
 pub mod resnet;
 pub mod svm;
 
-use crate::corpus::Classes;
-use crate::error::{Error, Result};
-use burn::module::Module;
-use burn::nn::BatchNorm;
-use burn::tensor::{Device, Tensor};
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
-
+pub use adapt::{BnAdaptation, adapt_batch_norm, adapted_probabilities};
 pub use bilstm::{BiLstmNet, BurnBiLstmNet};
 pub use cnn::Cnn;
+pub use config::{Arch, BiLstmConfig, CnnConfig, EfficientAtConfig, InputNorm, ModelKind, NetConfig, ResNetConfig};
 pub use import::MN04_WIDTH;
-pub use input::{augmented_dims, prepare_input, utterance_normalise};
+pub use infer::{Inputs, index_tensor, select_rows};
+pub use input::{augmented_dims, prepare_input, scale, to_network, utterance_normalise, warp_fill};
 pub use mobilenet::{MobileNet, TRAIN_BN_MOMENTUM};
+pub use network::{CNN_WIDTH, EFFICIENTAT_FLOOR, IMAGENET_MEAN, IMAGENET_STD, NetInput, Network, load_resnet34};
 pub use resnet::ResNet;
 pub use svm::{SvmConfig, SvmModel};
-
-/// Which model a run trains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelKind {
-    /// 20 MFCC time-means + RBF SVM (the paper's Model 1).
-    Svm,
-    /// Two bidirectional LSTM layers over log-mel frames (Model 2).
-    Bilstm,
-    /// ResNet34 on the log-mel image (Models 3-5).
-    Resnet34,
-    /// A compact 4-block CNN on the log-mel image (the model that ships with emovox).
-    Cnn,
-    /// EfficientAT's MobileNetV3 mn04 on its own 32 kHz log-mel front end; AudioSet-pretrained
-    /// with --pretrained.
-    Efficientat,
-}
-
-impl ModelKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Svm => "svm",
-            ModelKind::Bilstm => "bilstm",
-            ModelKind::Resnet34 => "resnet34",
-            ModelKind::Cnn => "cnn",
-            ModelKind::Efficientat => "efficientat",
-        }
-    }
-}
-
-/// Shape of a network and how log-mels become its input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NetConfig {
-    pub kind: ModelKind,
-    /// Class names in output order (models saved before class lists store a count; 8 reads
-    /// as the eight RAVDESS emotions).
-    pub classes: Classes,
-    pub n_mels: usize,
-    /// BiLSTM hidden size per direction; CNN width of the first block.
-    pub hidden: usize,
-    pub dropout: f64,
-    /// ResNet input image side (the log-mel is resized to image_size x image_size).
-    pub image_size: usize,
-    /// Per-mel-band mean and std of the training log-mels (BiLSTM input normalisation).
-    pub band_mean: Vec<f32>,
-    pub band_std: Vec<f32>,
-    /// Pretrained backbone weights (ResNet34: a torchvision `.pth`, or the `.bpk` written by
-    /// `emovox import-weights`); the classifier head is always trained afresh.
-    #[serde(default)]
-    pub pretrained: Option<PathBuf>,
-    /// Per-utterance spectral mean normalisation of the log-mels before everything else
-    /// ([`utterance_normalise`]); false in models saved before it existed.
-    #[serde(default)]
-    pub utterance_norm: bool,
-}
-
-/// First-block width of the compact CNN (about 0.3 M parameters).
-pub const CNN_WIDTH: usize = 16;
-
-/// EfficientAT's normalised log of silence, (ln(1e-5) + 4.5) / 5: what its warps fill with.
-pub const EFFICIENTAT_FLOOR: f32 = -1.4;
-
-/// ImageNet channel statistics (the pretrained backbones expect them).
-pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
-pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
-
-/// A Burn network of any kind.
-// Built once per model and never moved in a hot loop: boxing the large variant buys nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Module, Debug)]
-pub enum Network {
-    BiLstm(BiLstmNet),
-    ResNet(ResNet),
-    Cnn(Cnn),
-    MobileNet(MobileNet),
-}
-
-impl Network {
-    /// A freshly initialised network (uses the device's seeded RNG).
-    pub fn new(cfg: &NetConfig, device: &Device) -> Network {
-        match cfg.kind {
-            ModelKind::Bilstm => Network::BiLstm(BiLstmNet::new(
-                cfg.n_mels,
-                cfg.hidden,
-                cfg.dropout,
-                cfg.classes.len(),
-                device,
-            )),
-            ModelKind::Cnn => Network::Cnn(Cnn::new(cfg.hidden, cfg.dropout, cfg.classes.len(), device)),
-            ModelKind::Efficientat => Network::MobileNet(
-                MobileNet::new(MN04_WIDTH, cfg.classes.len(), cfg.dropout, device).with_bn_momentum(TRAIN_BN_MOMENTUM),
-            ),
-            _ => Network::ResNet(ResNet::resnet34(cfg.classes.len(), device)),
-        }
-    }
-
-    /// The network a training run starts from: fresh, or a pretrained backbone with a new head.
-    pub fn initialise(cfg: &NetConfig, device: &Device) -> Result<Network> {
-        let Some(path) = &cfg.pretrained else {
-            return Ok(Network::new(cfg, device));
-        };
-        match cfg.kind {
-            ModelKind::Resnet34 => Ok(Network::ResNet(
-                load_resnet34(path, device)?.with_head(cfg.classes.len(), device),
-            )),
-            ModelKind::Efficientat => Ok(Network::MobileNet(
-                import::import_efficientat(path, MN04_WIDTH, import::AUDIOSET_CLASSES, device)?
-                    .with_head(cfg.classes.len(), device)
-                    .with_bn_momentum(TRAIN_BN_MOMENTUM),
-            )),
-            kind => Err(Error::Config(format!(
-                "pretrained weights are for resnet34 and efficientat, not {}",
-                kind.name()
-            ))),
-        }
-    }
-
-    /// Freezes everything but the classifier head (weights and BatchNorm statistics).
-    pub fn freeze_backbone(self) -> Network {
-        match self {
-            Network::ResNet(r) => Network::ResNet(ResNet {
-                conv1: r.conv1.freeze(),
-                bn1: r.bn1.freeze(),
-                layer1: r.layer1.freeze(),
-                layer2: r.layer2.freeze(),
-                layer3: r.layer3.freeze(),
-                layer4: r.layer4.freeze(),
-                ..r
-            }),
-            Network::MobileNet(m) => Network::MobileNet(MobileNet {
-                features: m.features.freeze(),
-                ..m
-            }),
-            other => other,
-        }
-    }
-
-    /// Every BatchNorm of the network (none in the BiLSTM).
-    pub fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
-        match self {
-            Network::BiLstm(_) => Vec::new(),
-            Network::ResNet(m) => m.batch_norms_mut(),
-            Network::Cnn(m) => m.batch_norms_mut(),
-            Network::MobileNet(m) => m.batch_norms_mut(),
-        }
-    }
-
-    /// Logits [batch, classes] for prepared inputs (see [`prepare_input`]).
-    pub fn forward(&self, input: NetInput) -> Tensor<2> {
-        match (self, input) {
-            (Network::BiLstm(m), NetInput::Sequence(x)) => m.forward(x),
-            (Network::ResNet(m), NetInput::Image(x)) => m.forward(x),
-            (Network::Cnn(m), NetInput::Image(x)) => m.forward(x),
-            (Network::MobileNet(m), NetInput::Image(x)) => m.forward(x),
-            _ => unreachable!("prepare_input builds the input the network kind takes"),
-        }
-    }
-}
-
-/// An ImageNet ResNet34 (1000-class head) from a torchvision `.pth`/`.pt` state dict or from
-/// the burnpack `emovox import-weights` writes.
-pub fn load_resnet34(path: &Path, device: &Device) -> Result<ResNet> {
-    let torch = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("pth") || e.eq_ignore_ascii_case("pt"));
-    if torch {
-        return import::import_resnet34(path, import::IMAGENET_CLASSES, device);
-    }
-    ResNet::resnet34(import::IMAGENET_CLASSES, device)
-        .try_load_file(path)
-        .map_err(|e| Error::Weights {
-            path: path.into(),
-            reason: e.to_string(),
-        })
-}
-
-/// A network input: frames for sequence models, a 3-channel image for CNNs.
-pub enum NetInput {
-    Sequence(Tensor<3>),
-    Image(Tensor<4>),
-}
-
-impl NetInput {
-    /// The same input in the autodiff context (inputs never need gradients themselves).
-    pub fn autodiff(self) -> NetInput {
-        match self {
-            NetInput::Sequence(x) => NetInput::Sequence(x.autodiff()),
-            NetInput::Image(x) => NetInput::Image(x.autodiff()),
-        }
-    }
-}

@@ -3,7 +3,7 @@
 //! the winning label, and the waveform as a peak envelope on top; time ticks in h:mm:ss.
 //! Windows are reduced to pixel columns first, so a 10-hour file draws as fast as a short one.
 
-use super::{CLASS_COLOURS, plot_err, register_font};
+use super::style::{CLASS_COLOURS, plot_err, register_font};
 use crate::error::Result;
 use plotters::prelude::*;
 use std::path::Path;

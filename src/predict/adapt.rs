@@ -3,7 +3,7 @@
 //! model, which keeps the model inputs the pipeline would classify (the same windows, trimming,
 //! level normalisation and silence verdicts; a seeded uniform sample of at most
 //! [`MAX_ADAPTATION_CLIPS`]) and answers with uniform probabilities; every network's BatchNorm
-//! statistics are then re-estimated on those clips ([`crate::eval::adapt_batch_norm`]), and the
+//! statistics are then re-estimated on those clips ([`crate::models::adapt_batch_norm`]), and the
 //! second pass predicts with the adapted networks. Files only: standard input and live sources
 //! cannot be read twice.
 
@@ -11,10 +11,9 @@ use super::{Classifier, Input, PredictOptions, Predictor, Probabilities, Sink, p
 use crate::audio::{ClipConfig, fit_length};
 use crate::corpus::Classes;
 use crate::error::{Error, Result};
-use crate::eval::adapt_batch_norm;
 use crate::features::log_mel_tensor;
+use crate::models::{Inputs, adapt_batch_norm};
 use crate::rng;
-use crate::train::Batcher;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -120,8 +119,12 @@ impl Predictor {
             .members
             .iter()
             .map(|(net, network)| {
-                let batcher = Batcher::new(log_mel.clone(), vec![0; clips.len()], net.clone());
-                let network = adapt_batch_norm(network.clone(), &batcher, &rows, options.batch, net.image_size)?;
+                let inputs = Inputs {
+                    net,
+                    features: &log_mel,
+                    image_size: None,
+                };
+                let network = adapt_batch_norm(network.clone(), &inputs, &rows, options.batch)?;
                 Ok((net.clone(), network))
             })
             .collect::<Result<Vec<_>>>()?;

@@ -3,9 +3,9 @@
 //! answered at once), and hands results to the sink in input order, each input's windows in
 //! time order, then the input's summary.
 
-use super::pipeline::{Event, Job, Sink};
+use super::event::{Event, Job};
 use super::source::Input;
-use super::{Classifier, FileResult, PredictOptions, Prediction, Window};
+use super::{Classifier, FileResult, PredictOptions, Prediction, Sink, Window};
 use crate::corpus::Classes;
 use crate::error::Result;
 use std::sync::mpsc::{Receiver, TryRecvError};

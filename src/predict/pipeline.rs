@@ -11,12 +11,12 @@
 
 use super::budget::{Budgeted, Cancel};
 use super::consumer::Consumer;
+use super::event::{Event, Job};
 use super::source::{ChunkSource, Input};
-use super::{Classifier, FileResult, PredictOptions, Prediction, Window};
+use super::{Classifier, PredictOptions, Prediction, Sink};
 use crate::audio::loudness::{frame_len, frame_powers};
 use crate::audio::{StreamResampler, Windower, non_silent_range, normalize_loudness, resample};
 use crate::error::{Error, Result};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 
@@ -26,35 +26,6 @@ pub const WHOLE_FILE_LIMIT_S: f64 = 8.0;
 pub const MIN_VOICED_S: f64 = 0.25;
 /// Waveform envelope resolution (blocks per second) kept for timeline figures.
 pub const ENVELOPE_HZ: usize = 20;
-
-/// Where results go, in input order.
-pub trait Sink {
-    /// One timeline window of `path`, in time order, as soon as it is classified.
-    fn window(&mut self, path: &Path, window: &Window) -> Result<()>;
-    /// A finished input: its summary (and its windows when the options keep them).
-    fn file(&mut self, result: FileResult) -> Result<()>;
-}
-
-/// What a piece of audio needs.
-pub(super) enum Job {
-    Classify(Vec<f32>),
-    Known(Prediction),
-}
-
-pub(super) enum Event {
-    /// A window (`span` in seconds) or, with `span` None, a whole short file.
-    Piece {
-        input: usize,
-        span: Option<(f64, f64)>,
-        job: Job,
-    },
-    End {
-        input: usize,
-        duration: Option<f64>,
-        envelope: Vec<f32>,
-        error: Option<String>,
-    },
-}
 
 /// What producers need to know of the model and options (plain data, shared by threads).
 #[derive(Clone)]

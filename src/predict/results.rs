@@ -1,9 +1,19 @@
 //! What a prediction says: a label with every class's probability, timeline windows, and a
-//! file's result; the JSON that `predict --json`/`--jsonl` write and the server answers.
+//! file's result; the JSON that `predict --json`/`--jsonl` write and the server answers; and
+//! where the pipeline sends them ([`Sink`]).
 
 use crate::corpus::Classes;
+use crate::error::Result;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Where results go, in input order.
+pub trait Sink {
+    /// One timeline window of `path`, in time order, as soon as it is classified.
+    fn window(&mut self, path: &Path, window: &Window) -> Result<()>;
+    /// A finished input: its summary (and its windows when the options keep them).
+    fn file(&mut self, result: FileResult) -> Result<()>;
+}
 
 /// Every class's probability by class name, in the model's class order. JSON writes it as an
 /// object (`{"angry": 0.85, ...}`) with the keys in that order.

@@ -2,7 +2,7 @@
 //! audio seconds held by requests at once (over either, 503 with `Retry-After` at once rather
 //! than after a timeout), and optional bearer-token authentication of the API.
 
-use super::api::ApiError;
+use super::api_error::ApiError;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;

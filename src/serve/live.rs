@@ -12,9 +12,10 @@
 //! classifies is slowed down by the socket, not buffered without end. A stream longer than the
 //! server's longest recording is stopped with an error message; shutdown stops it too.
 
-use super::AppState;
-use super::api::{ApiError, WindowQuery};
+use super::api::WindowQuery;
+use super::api_error::ApiError;
 use super::queue::QueueClient;
+use super::state::AppState;
 use crate::predict::{
     FileResult, HandOver, Input, PredictOptions, RawEncoding, RawFormat, RawPcm, Sink, Window, predict_inputs,
 };

@@ -1,6 +1,6 @@
 //! A whole experiment: scan and decode the corpus, compute features once on the compute device,
 //! then train and test one model per repeat (seeds of the random split, speaker folds, held-out
-//! corpora or a split file; see [`super::protocol`]), and leave a complete run directory:
+//! corpora or a split file; see [`crate::run::protocol`]), and leave a complete run directory:
 //!
 //! ```text
 //! runs/NAME/config.json     everything needed to rerun
@@ -12,25 +12,23 @@
 //!           <repeat>/       split.json, metrics.json, checkpoints (last/best/optimizer), state.json
 //! ```
 
-use super::checkpoint::{read_json, write_json};
-pub use super::protocol::{Protocol, repeats};
-use super::protocol::{scored_rows, scoring_classes, truth_of};
 use super::report::write_reports;
-use super::run_record::{
-    ExperimentConfig, ExperimentResult, Manifest, RepeatResult, SplitPaths, extends_schedule, git_commit,
-};
-use super::{Batcher, EpochRecord, TrainConfig, evaluate, fit};
+use super::{Batcher, fit};
 use crate::corpus::split::Split;
 use crate::corpus::{Classes, Corpus, LabelSpec};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::eval::{Metrics, SharedClasses, Summary};
-use crate::features::{CpuFrontEnd, FeatureConfig, log_mel_tensor};
+use crate::features::{log_mel_tensor, mfcc_means};
 use crate::gpu::{Compute, to_host};
-use crate::models::{ModelKind, NetConfig, Network, SvmModel};
+use crate::models::{InputNorm, ModelKind, NetConfig, Network, SvmModel, select_rows};
+use crate::observe;
+use crate::run::{
+    EpochRecord, ExperimentConfig, ExperimentResult, Manifest, RepeatResult, SplitPaths, TrainConfig, extends_schedule,
+    git_commit, read_json, scored_rows, truth_of, write_json,
+};
+use crate::scores::{Metrics, SharedClasses, Summary, widen};
 use burn::module::Module;
 use burn::tensor::Tensor;
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -40,8 +38,7 @@ fn paths(corpus: &Corpus, rows: &[usize]) -> Vec<PathBuf> {
 
 /// Per-band mean and std of training log-mels [clips, n_mels, frames].
 fn band_stats(features: &Tensor<3>, rows: &[usize]) -> Result<(Vec<f32>, Vec<f32>)> {
-    let device = features.device();
-    let x = features.clone().select(0, super::fit::index_tensor(rows, &device));
+    let x = select_rows(features, rows);
     let [_, n_mels, _] = x.dims();
     let mean = x.clone().mean_dim(0).mean_dim(2).reshape([1, n_mels, 1]);
     let var = (x - mean.clone()).powi_scalar(2).mean_dim(0).mean_dim(2);
@@ -50,26 +47,22 @@ fn band_stats(features: &Tensor<3>, rows: &[usize]) -> Result<(Vec<f32>, Vec<f32
     Ok((mean, std))
 }
 
-/// MFCC time-means of every clip (the SVM's features), CPU reference on all cores.
-pub fn mfcc_means(audio: &[Vec<f32>], features: &FeatureConfig) -> Result<Vec<Vec<f32>>> {
-    let fe = CpuFrontEnd::new(features)?;
-    Ok(audio.par_iter().map(|x| fe.mfcc(x).row_means()).collect())
-}
-
 /// Scans a run's corpora and applies its label spec: the clips it trains on and its classes.
 fn labelled_corpus(data: &[PathBuf], spec: &LabelSpec) -> Result<(Corpus, Classes)> {
     let mut corpus = Corpus::scan(data)?;
     if let Some(first) = corpus.unparsed.first() {
-        eprintln!(
-            "warning: {} audio files got no label and are ignored, e.g. {}: {}",
+        observe::warn(format!(
+            "{} audio files got no label and are ignored, e.g. {}: {}",
             corpus.unparsed.len(),
             first.path.display(),
             first.reason
-        );
+        ));
     }
     let (classes, left_out) = corpus.apply_labels(spec)?;
     if left_out > 0 {
-        eprintln!("{left_out} clips have labels outside --classes and are left out");
+        observe::info(format!(
+            "{left_out} clips have labels outside --classes and are left out"
+        ));
     }
     Ok((corpus, classes))
 }
@@ -80,7 +73,7 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     let started = Instant::now();
     let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (mut corpus, classes) = labelled_corpus(&cfg.data, &cfg.labels)?;
-    eprintln!("{} classes: {}", classes.len(), classes.names().join(", "));
+    observe::info(format!("{} classes: {}", classes.len(), classes.names().join(", ")));
     let cfg = &ExperimentConfig {
         classes,
         corpora: corpus.summary().by_corpus.into_keys().collect(),
@@ -91,10 +84,10 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     if resume && config_path.exists() {
         let previous: ExperimentConfig = read_json(&config_path)?;
         if extends_schedule(&previous, cfg) {
-            eprintln!(
+            observe::info(format!(
                 "--resume: extending the schedule from {} to {} epochs (the same result as {} epochs from the start)",
                 previous.train.epochs, cfg.train.epochs, cfg.train.epochs
-            );
+            ));
         } else if previous != *cfg {
             return Err(Error::Config(format!(
                 "--resume: {} holds a run with a different configuration (only a longer --epochs may \
@@ -107,7 +100,7 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
 
     let data = Dataset::load(&corpus.clips, &cfg.clip);
     if let Some(note) = data.failure_note() {
-        eprintln!("{note}");
+        observe::warn(note);
     }
     corpus.clips = data.clips.clone();
     if corpus.clips.is_empty() {
@@ -119,8 +112,12 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
         ModelKind::Svm => Compute::cpu(),
         _ => Compute::select(cfg.device)?,
     };
-    eprintln!("{} clips; device: {}", corpus.clips.len(), compute.info.describe());
-    let mut repeats = repeats(cfg, &corpus)?;
+    observe::info(format!(
+        "{} clips; device: {}",
+        corpus.clips.len(),
+        compute.info.describe()
+    ));
+    let mut repeats = cfg.protocol.repeats(&cfg.seeds, &cfg.classes, &corpus)?;
     if cfg.first_repeat > 0 && cfg.first_repeat >= repeats.len() {
         return Err(Error::Config(format!(
             "--first-repeat {}: the protocol has only {} repeats",
@@ -145,7 +142,7 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                 let pick = |idx: &[usize]| idx.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>();
                 let train_labels: Vec<usize> = split.train.iter().map(|&i| labels[i]).collect();
                 let model = SvmModel::fit(&pick(&split.train), &train_labels, names.len(), &cfg.svm)?;
-                let shared = scoring_classes(cfg, split, &labels)?;
+                let shared = cfg.protocol.scoring_classes(&cfg.classes, split, &labels)?;
                 let test = scored_rows(&shared, &split.test, &labels);
                 let scores = model.decision(&pick(&test));
                 let metrics = shared.score(&truth_of(&test, &labels), &scores);
@@ -173,20 +170,21 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                 let dir = out.join(name);
                 let (band_mean, band_std) = band_stats(&features, &split.train)?;
                 let net = NetConfig {
-                    kind,
+                    arch: cfg
+                        .net
+                        .arch(kind, image_size)
+                        .ok_or_else(|| Error::Config(format!("{} is not a network", kind.name())))?,
                     classes: cfg.classes.clone(),
                     n_mels,
-                    hidden: cfg.net.hidden,
-                    dropout: cfg.net.dropout,
-                    image_size,
-                    band_mean,
-                    band_std,
-                    pretrained: cfg.net.pretrained.clone(),
-                    utterance_norm: cfg.net.utterance_norm,
+                    norm: InputNorm {
+                        band_mean,
+                        band_std,
+                        utterance: cfg.net.utterance_norm,
+                    },
                 };
                 if parameters.is_none() {
                     let count = Network::new(&net, &compute.device).num_params();
-                    eprintln!("{}: {count} parameters", kind.name());
+                    observe::info(format!("{}: {count} parameters", kind.name()));
                     parameters = Some(count);
                 }
                 std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -200,17 +198,18 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
                     seed: *seed,
                     ..cfg.train.clone()
                 };
-                eprintln!(
+                observe::info(format!(
                     "{name}: {} train / {} val / {} test clips",
                     split.train.len(),
                     split.val.len(),
                     split.test.len()
-                );
+                ));
                 let fitted = fit(&net, &train_cfg, &mut batcher, &split.train, &split.val, &dir, resume)?;
-                let shared = scoring_classes(cfg, split, &labels)?;
+                let shared = cfg.protocol.scoring_classes(&cfg.classes, split, &labels)?;
                 let test = scored_rows(&shared, &split.test, &labels);
-                let (_, _, probabilities) =
-                    evaluate(&fitted.network, &batcher, &test, train_cfg.batch_size, net.image_size)?;
+                let probabilities = batcher
+                    .inputs(None)
+                    .probabilities(&fitted.network, &test, train_cfg.batch_size)?;
                 let metrics = shared.score(&truth_of(&test, &labels), &widen(&probabilities));
                 write_json(&dir.join("history.json"), &fitted.state.history)?;
                 histories.push((name.clone(), fitted.state.history.clone()));
@@ -254,14 +253,6 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     Ok(result)
 }
 
-/// Probabilities as f64 scores.
-pub fn widen(probabilities: &[Vec<f32>]) -> Vec<Vec<f64>> {
-    probabilities
-        .iter()
-        .map(|p| p.iter().map(|&v| f64::from(v)).collect())
-        .collect()
-}
-
 fn finish_repeat(
     dir: &Path,
     corpus: &Corpus,
@@ -290,15 +281,15 @@ fn finish_repeat(
     };
     write_json(&dir.join("metrics.json"), &result)?;
     if split.test.is_empty() {
-        eprintln!(
+        observe::info(format!(
             "{name}: trained on {} clips; none held out, so nothing is scored",
             split.train.len()
-        );
+        ));
         return Ok(result);
     }
-    eprintln!(
+    observe::info(format!(
         "{name}: test accuracy {:.3}  macro-F1 {:.3}  UAR {:.3}  ({} clips)",
         result.metrics.accuracy, result.metrics.macro_f1, result.metrics.uar, result.metrics.n
-    );
+    ));
     Ok(result)
 }

@@ -3,46 +3,20 @@
 //! exact resumption. Randomness (initial weights, batch order, dropout) is re-seeded from
 //! (seed, epoch) at every epoch, so a resumed run retraces an uninterrupted one.
 
-use super::checkpoint::{load_network, load_optimizer, read_json, save_module, save_optimizer, write_json};
-use super::{Batcher, TrainConfig};
+use super::Batcher;
 use crate::error::Result;
 use crate::gpu::to_host;
-use crate::models::{ModelKind, NetConfig, Network};
-use crate::progress;
+use crate::models::{NetConfig, Network};
+use crate::observe;
 use crate::rng;
+use crate::run::checkpoint::{load_optimizer, save_optimizer};
+use crate::run::{EpochRecord, FitState, TrainConfig, load_network, read_json, save_module, write_json};
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::Tensor;
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Int, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
-
-/// One epoch of the learning curves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    pub epoch: usize,
-    pub lr: f64,
-    pub train_loss: f64,
-    pub train_accuracy: f64,
-    /// `None` when there is no validation set.
-    pub val_loss: Option<f64>,
-    pub val_accuracy: Option<f64>,
-    pub seconds: f64,
-}
-
-/// What `state.json` in a checkpoint folder holds.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct FitState {
-    /// Epochs completed.
-    pub epochs_done: usize,
-    pub history: Vec<EpochRecord>,
-    /// Epoch (1-based) whose weights are in `best.bpk`.
-    pub best_epoch: usize,
-    pub best_val_loss: Option<f64>,
-    /// Early stopping ended the run before the configured epochs.
-    pub stopped_early: bool,
-}
 
 /// A trained network and its learning curves.
 pub struct Fitted {
@@ -53,21 +27,6 @@ pub struct Fitted {
 /// Soft-target cross entropy: mean over the batch of -sum_c t_c log softmax(z)_c.
 pub fn soft_cross_entropy(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
     (log_softmax(logits, 1) * targets).sum_dim(1).neg().mean()
-}
-
-/// One-hot targets [n, classes] on `device`.
-pub fn one_hot(labels: &[usize], classes: usize, device: &Device) -> Tensor<2> {
-    let mut data = vec![0.0f32; labels.len() * classes];
-    for (i, &l) in labels.iter().enumerate() {
-        data[i * classes + l] = 1.0;
-    }
-    Tensor::from_data(TensorData::new(data, [labels.len(), classes]), device)
-}
-
-/// Row indices as an Int tensor.
-pub fn index_tensor(indices: &[usize], device: &Device) -> Tensor<1, Int> {
-    let data: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
-    Tensor::from_data(TensorData::new(data, [indices.len()]), device)
 }
 
 fn argmax_rows(logits: Tensor<2>) -> Result<Vec<usize>> {
@@ -84,7 +43,7 @@ pub fn evaluate(
     batcher: &Batcher,
     rows: &[usize],
     batch_size: usize,
-    image_size: usize,
+    image_size: Option<usize>,
 ) -> Result<(f64, Vec<usize>, Vec<Vec<f32>>)> {
     let model = network.valid();
     let (mut loss_sum, mut predictions, mut probabilities) = (0.0, Vec::new(), Vec::new());
@@ -156,7 +115,7 @@ pub fn fit(
     let mut since_best = state.history.len().saturating_sub(state.best_epoch);
     for epoch in state.epochs_done..epochs {
         let started = Instant::now();
-        let side = cfg.image_size_at(epoch, net_cfg.image_size);
+        let side = net_cfg.arch.image_size().map(|own| cfg.image_size_at(epoch, own));
         batcher.begin_epoch(&cfg.audio_augment, cfg.seed, epoch, train)?;
         network = if epoch < cfg.freeze_epochs {
             network.freeze_backbone()
@@ -167,7 +126,7 @@ pub fn fit(
         train_device.seed(cfg.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
         let mut order = train.to_vec();
         rng::shuffle(&mut order, &mut rng::seeded(cfg.seed, 1_000 + epoch as u64));
-        let pb = progress::bar(order.len(), &format!("epoch {}/{epochs}", epoch + 1));
+        let work = observe::progress(&format!("epoch {}/{epochs}", epoch + 1), order.len());
         let (mut loss_sum, mut predictions, mut seen_labels) = (0.0, Vec::new(), Vec::new());
         for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
             let (input, targets) = batcher.train_batch(chunk, side, cfg, epoch, step);
@@ -179,15 +138,15 @@ pub fn fit(
             loss_sum += loss_value * chunk.len() as f64;
             predictions.extend(argmax_rows(logits.inner())?);
             seen_labels.extend(chunk.iter().map(|&i| labels[i]));
-            pb.inc(chunk.len() as u64);
+            work.advance(chunk.len());
             let correct = predictions.iter().zip(&seen_labels).filter(|(p, l)| p == l).count();
-            pb.set_message(format!(
+            work.status(format!(
                 "loss {:.3} acc {:.3}",
                 loss_sum / seen_labels.len() as f64,
                 correct as f64 / seen_labels.len() as f64
             ));
         }
-        pb.finish_and_clear();
+        drop(work);
         let (val_loss, val_accuracy) = if val.is_empty() {
             (None, None)
         } else {
@@ -204,23 +163,17 @@ pub fn fit(
             val_accuracy,
             seconds: started.elapsed().as_secs_f64(),
         };
-        let size = match net_cfg.kind {
-            ModelKind::Resnet34 | ModelKind::Cnn => format!("  size {side:>3}"),
-            _ => String::new(),
-        };
-        progress::note(
-            &pb,
-            &format!(
-                "epoch {:>3}{size}  lr {:.2e}  train loss {:.4} acc {:.3}  val loss {} acc {}  ({:.1} s)",
-                record.epoch,
-                lr,
-                record.train_loss,
-                record.train_accuracy,
-                val_loss.map_or("-".into(), |v| format!("{v:.4}")),
-                val_accuracy.map_or("-".into(), |v| format!("{v:.3}")),
-                record.seconds
-            ),
-        );
+        let size = side.map_or(String::new(), |side| format!("  size {side:>3}"));
+        observe::info(format!(
+            "epoch {:>3}{size}  lr {:.2e}  train loss {:.4} acc {:.3}  val loss {} acc {}  ({:.1} s)",
+            record.epoch,
+            lr,
+            record.train_loss,
+            record.train_accuracy,
+            val_loss.map_or("-".into(), |v| format!("{v:.4}")),
+            val_accuracy.map_or("-".into(), |v| format!("{v:.3}")),
+            record.seconds
+        ));
         let improved = match (val_loss, state.best_val_loss) {
             (Some(v), Some(best)) => v < best,
             (Some(_), None) => true,

@@ -1,11 +1,9 @@
 //! The figures and curves of a run directory: confusion.png, loss.png, accuracy.png and
 //! history.json (per-epoch curves averaged over the repeats).
 
-use super::EpochRecord;
-use super::checkpoint::write_json;
-use super::run_record::{ExperimentConfig, ExperimentResult};
 use crate::error::Result;
 use crate::plot::{self, Series};
+use crate::run::{EpochRecord, ExperimentConfig, ExperimentResult, write_json};
 use std::path::Path;
 
 /// Mean of each epoch's value over the repeats that reached that epoch.
