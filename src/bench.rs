@@ -263,13 +263,16 @@ pub fn train_steps(
     })
 }
 
-/// The peer of the BiLSTM training step: PyTorch's `nn.LSTM(bidirectional=True)` network at
-/// the same shapes, timed by PyTorch itself (`benches/bilstm_torch.py`).
+/// The peer of a training step: the same network in PyTorch at the same shapes, timed by
+/// PyTorch itself (`benches/train_torch.py`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TorchBench {
     /// PyTorch's version and its CPU threads.
     pub torch: String,
     pub threads: usize,
+    /// The network (`bilstm` in records written before the other peers existed).
+    #[serde(default = "bilstm_name")]
+    pub model: String,
     pub batch: usize,
     pub frames: usize,
     pub steps: usize,
@@ -277,15 +280,30 @@ pub struct TorchBench {
     pub samples_per_second: f64,
 }
 
-/// `benches/bilstm_torch.py`, handed to the interpreter on its standard input so the binary
-/// needs no source tree.
-const TORCH_SCRIPT: &str = include_str!("../benches/bilstm_torch.py");
+fn bilstm_name() -> String {
+    "bilstm".into()
+}
 
-/// Times PyTorch's BiLSTM training step with `python` (an interpreter with torch installed).
-pub fn torch_bilstm(python: &Path, batch: usize, frames: usize, warmup: usize, steps: usize) -> Result<TorchBench> {
+/// `benches/train_torch.py`, handed to the interpreter on its standard input so the binary
+/// needs no source tree.
+const TORCH_SCRIPT: &str = include_str!("../benches/train_torch.py");
+
+/// Times PyTorch's training step of the network `kind` with `python` (an interpreter with
+/// torch installed) on the inputs [`train_steps`] gives it.
+pub fn torch_peer(
+    python: &Path,
+    kind: ModelKind,
+    batch: usize,
+    frames: usize,
+    warmup: usize,
+    steps: usize,
+) -> Result<TorchBench> {
     let fail = |reason: String| Error::Config(format!("PyTorch peer ({}): {reason}", python.display()));
+    if kind == ModelKind::Svm {
+        return Err(fail("the peers are networks, not the SVM".into()));
+    }
     let mut child = Command::new(python)
-        .arg("-")
+        .args(["-", kind.name()])
         .args([batch, frames, steps, warmup].map(|n| n.to_string()))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -9,6 +9,7 @@ use emovox::bench::{self, LstmLayer, TorchBench, TrainBench};
 use emovox::features::FeatureConfig;
 use emovox::gpu::Compute;
 use emovox::models::ModelKind;
+use emovox::scores::MeanStd;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -100,20 +101,25 @@ pub struct TrainBenchArgs {
     /// two frequency and two time masks, and report the overhead.
     #[arg(long)]
     augment: bool,
-    /// BiLSTM on the CPU: also time PyTorch's `nn.LSTM` network at the same shapes with this
-    /// Python interpreter (one with torch installed), in the same run, and print the ratio.
+    /// Also time the same network in PyTorch (`benches/train_torch.py`) at the same shapes
+    /// with this Python interpreter (one with torch installed), in the same run, and print
+    /// the ratio on the CPU.
     #[arg(long, value_name = "PYTHON")]
     torch: Option<PathBuf>,
+    /// Time everything this many times, alternating emovox and PyTorch, and report mean ± sd.
+    #[arg(long, default_value_t = 1)]
+    repeats: usize,
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
 }
 
-/// `bench train --json`: the timed steps, and PyTorch's when `--torch` was given.
+/// `bench train --json`: the timed steps, and PyTorch's when `--torch` was given (one per
+/// repeat each).
 #[derive(Serialize)]
 struct TrainBenchReport {
     steps: Vec<TrainBench>,
-    torch: Option<TorchBench>,
+    torch: Vec<TorchBench>,
 }
 
 pub fn run(command: BenchCommand) -> Result<ExitCode> {
@@ -178,8 +184,8 @@ fn features(args: FeatureBenchArgs) -> Result<ExitCode> {
 }
 
 fn train(args: TrainBenchArgs) -> Result<ExitCode> {
-    if args.torch.is_some() && args.model != ModelKind::Bilstm {
-        anyhow::bail!("--torch times PyTorch's BiLSTM: use it with --model bilstm");
+    if args.model == ModelKind::Svm {
+        anyhow::bail!("bench train times the networks: bilstm, resnet34, cnn or efficientat");
     }
     let mut devices = Vec::new();
     if args.devices != Paths::Gpu {
@@ -214,41 +220,46 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
     } else {
         vec![LstmLayer::Fused]
     };
-    let mut results = Vec::new();
-    for compute in &devices {
-        for &layer in &layers {
-            for aug in &variants {
-                let label = match args.model {
-                    ModelKind::Bilstm => format!("bilstm ({} layer)", layer.name()),
-                    kind => kind.name().to_string(),
-                };
-                eprintln!("timing {label} on {} ...", compute.info.describe());
-                results.push(bench::train_steps(
-                    compute,
-                    args.model,
-                    layer,
-                    args.batch,
-                    args.frames,
-                    args.warmup,
-                    args.steps,
-                    *aug,
-                )?);
+    let (mut results, mut torch) = (Vec::new(), Vec::new());
+    for repeat in 1..=args.repeats.max(1) {
+        let of = if args.repeats > 1 {
+            format!(" (repeat {repeat}/{})", args.repeats)
+        } else {
+            String::new()
+        };
+        for compute in &devices {
+            for &layer in &layers {
+                for aug in &variants {
+                    let label = match args.model {
+                        ModelKind::Bilstm => format!("bilstm ({} layer)", layer.name()),
+                        kind => kind.name().to_string(),
+                    };
+                    eprintln!("timing {label} on {}{of} ...", compute.info.describe());
+                    results.push(bench::train_steps(
+                        compute,
+                        args.model,
+                        layer,
+                        args.batch,
+                        args.frames,
+                        args.warmup,
+                        args.steps,
+                        *aug,
+                    )?);
+                }
             }
         }
-    }
-    let torch = match &args.torch {
-        Some(python) => {
-            eprintln!("timing PyTorch's BiLSTM with {} ...", python.display());
-            Some(bench::torch_bilstm(
+        if let Some(python) = &args.torch {
+            eprintln!("timing PyTorch's {} with {}{of} ...", args.model.name(), python.display());
+            torch.push(bench::torch_peer(
                 python,
+                args.model,
                 args.batch,
                 args.frames,
                 args.warmup,
                 args.steps,
-            )?)
+            )?);
         }
-        None => None,
-    };
+    }
     if args.json {
         print_json(&TrainBenchReport { steps: results, torch })?;
         return Ok(ExitCode::SUCCESS);
@@ -283,20 +294,28 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
             );
         }
     }
-    if let Some(t) = &torch {
+    for t in &torch {
         println!(
-            "PyTorch {} ({} threads): {:.1} ms/step, {:.1} samples/s",
-            t.torch, t.threads, t.ms_per_step, t.samples_per_second
+            "PyTorch {} {} ({} threads): {:.1} ms/step, {:.1} samples/s",
+            t.torch, t.model, t.threads, t.ms_per_step, t.samples_per_second
         );
-        let cpu_fused = results
-            .iter()
-            .find(|r| r.layer == Some(LstmLayer::Fused) && !r.augmented && r.device.backend == "flex");
-        if let Some(r) = cpu_fused {
-            println!(
-                "fused / PyTorch throughput on the CPU: {:.2}x",
-                r.samples_per_second / t.samples_per_second
-            );
-        }
+    }
+    // emovox's comparable CPU steps (plain batches; the fused BiLSTM layer), one per repeat.
+    let ours: Vec<f64> = results
+        .iter()
+        .filter(|r| !r.augmented && r.device.backend == "flex" && r.layer != Some(LstmLayer::Burn))
+        .map(|r| r.samples_per_second)
+        .collect();
+    let theirs: Vec<f64> = torch.iter().map(|t| t.samples_per_second).collect();
+    if !theirs.is_empty() && ours.len() == theirs.len() {
+        let ratios: Vec<f64> = ours.iter().zip(&theirs).map(|(a, b)| a / b).collect();
+        println!(
+            "on the CPU, {} repeats (mean ± sd): emovox {} samples/s, PyTorch {} samples/s, emovox / PyTorch {}x",
+            ratios.len(),
+            MeanStd::of(&ours),
+            MeanStd::of(&theirs),
+            MeanStd::of(&ratios)
+        );
     }
     if args.augment {
         for pair in results.chunks(2) {
@@ -309,15 +328,17 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
             }
         }
     }
-    let plain: Vec<_> = results
-        .iter()
-        .filter(|r| !r.augmented && r.layer != Some(LstmLayer::Burn))
-        .collect();
-    if let [cpu, gpu] = plain.as_slice() {
-        println!(
-            "GPU / CPU throughput: {:.1}x",
-            gpu.samples_per_second / cpu.samples_per_second
-        );
+    let plain = |on_gpu: bool| -> Vec<f64> {
+        results
+            .iter()
+            .filter(|r| !r.augmented && r.layer != Some(LstmLayer::Burn) && (r.device.backend != "flex") == on_gpu)
+            .map(|r| r.samples_per_second)
+            .collect()
+    };
+    let (cpu, gpu) = (plain(false), plain(true));
+    if !cpu.is_empty() && cpu.len() == gpu.len() {
+        let ratios: Vec<f64> = gpu.iter().zip(&cpu).map(|(g, c)| g / c).collect();
+        println!("GPU / CPU throughput: {}x", MeanStd::of(&ratios));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -67,18 +67,81 @@ fn labelled_corpus(data: &[PathBuf], spec: &LabelSpec) -> Result<(Corpus, Classe
     Ok((corpus, classes))
 }
 
+/// What every repeat of a run shares: its configuration and folder, the decoded clips and
+/// their class indices.
+struct Prepared<'a> {
+    cfg: &'a ExperimentConfig,
+    out: &'a Path,
+    corpus: Corpus,
+    data: Dataset,
+    labels: Vec<usize>,
+}
+
+/// The repeats' results, their learning curves and the networks' parameter count.
+#[derive(Default)]
+struct Trained {
+    results: Vec<RepeatResult>,
+    histories: Vec<(String, Vec<EpochRecord>)>,
+    parameters: Option<usize>,
+}
+
 /// Runs the experiment and writes its run directory. The classes are resolved here from the
 /// corpora and `cfg.labels`, and recorded in config.json.
 pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<ExperimentResult> {
     let started = Instant::now();
     let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (mut corpus, classes) = labelled_corpus(&cfg.data, &cfg.labels)?;
+    let (corpus, classes) = labelled_corpus(&cfg.data, &cfg.labels)?;
     observe::info(format!("{} classes: {}", classes.len(), classes.names().join(", ")));
     let cfg = &ExperimentConfig {
         classes,
         corpora: corpus.summary().by_corpus.into_keys().collect(),
         ..cfg.clone()
     };
+    record_config(cfg, out, resume)?;
+    let run = decode(cfg, out, corpus)?;
+    let compute = match cfg.model {
+        ModelKind::Svm => Compute::cpu(),
+        _ => Compute::select(cfg.device)?,
+    };
+    observe::info(format!(
+        "{} clips; device: {}",
+        run.corpus.clips.len(),
+        compute.info.describe()
+    ));
+    let repeats = chosen_repeats(cfg, &run.corpus)?;
+    let trained = match cfg.model {
+        ModelKind::Svm => svm_repeats(&run, &repeats)?,
+        kind => network_repeats(&run, &repeats, kind, &compute, resume)?,
+    };
+    let metrics: Vec<Metrics> = trained.results.iter().map(|r| r.metrics.clone()).collect();
+    let result = ExperimentResult {
+        model: cfg.model,
+        protocol: cfg.protocol.clone(),
+        summary: Summary::of(&metrics),
+        pooled: Metrics::pooled(&metrics, &cfg.classes.names()),
+        repeats: trained.results,
+    };
+    write_json(&out.join("metrics.json"), &result)?;
+    write_reports(out, cfg, &result, &trained.histories)?;
+    write_json(
+        &out.join("manifest.json"),
+        &Manifest {
+            emovox_version: env!("CARGO_PKG_VERSION").into(),
+            git_commit: git_commit(),
+            device: compute.info.clone(),
+            started_unix,
+            wall_seconds: started.elapsed().as_secs_f64(),
+            clips: run.corpus.clips.len(),
+            skipped_files: run.data.failed.clone(),
+            parameters: trained.parameters,
+        },
+    )?;
+    Ok(result)
+}
+
+/// Writes config.json into `out`; with `resume`, only over the same configuration or one with
+/// a longer schedule.
+fn record_config(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let config_path = out.join("config.json");
     if resume && config_path.exists() {
@@ -96,8 +159,11 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
             )));
         }
     }
-    write_json(&config_path, cfg)?;
+    write_json(&config_path, cfg)
+}
 
+/// Decodes the corpus's clips (those that fail are left out and reported).
+fn decode<'a>(cfg: &'a ExperimentConfig, out: &'a Path, mut corpus: Corpus) -> Result<Prepared<'a>> {
     let data = Dataset::load(&corpus.clips, &cfg.clip);
     if let Some(note) = data.failure_note() {
         observe::warn(note);
@@ -107,17 +173,18 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
         return Err(Error::Data("no decodable labelled clips found".into()));
     }
     let labels = data.labels(&cfg.classes)?;
-    let names = cfg.classes.names();
-    let compute = match cfg.model {
-        ModelKind::Svm => Compute::cpu(),
-        _ => Compute::select(cfg.device)?,
-    };
-    observe::info(format!(
-        "{} clips; device: {}",
-        corpus.clips.len(),
-        compute.info.describe()
-    ));
-    let mut repeats = cfg.protocol.repeats(&cfg.seeds, &cfg.classes, &corpus)?;
+    Ok(Prepared {
+        cfg,
+        out,
+        corpus,
+        data,
+        labels,
+    })
+}
+
+/// The protocol's repeats this run trains: from `first_repeat`, at most `max_repeats`.
+fn chosen_repeats(cfg: &ExperimentConfig, corpus: &Corpus) -> Result<Vec<(String, Split, u64)>> {
+    let mut repeats = cfg.protocol.repeats(&cfg.seeds, &cfg.classes, corpus)?;
     if cfg.first_repeat > 0 && cfg.first_repeat >= repeats.len() {
         return Err(Error::Config(format!(
             "--first-repeat {}: the protocol has only {} repeats",
@@ -129,128 +196,102 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
     if let Some(n) = cfg.max_repeats {
         repeats.truncate(n.max(1));
     }
+    Ok(repeats)
+}
 
-    let mut results = Vec::new();
-    let mut histories: Vec<(String, Vec<EpochRecord>)> = Vec::new();
-    let mut parameters = None;
-    match cfg.model {
-        ModelKind::Svm => {
-            let rows = mfcc_means(&data.audio, &cfg.features)?;
-            for (name, split, seed) in &repeats {
-                let dir = out.join(name);
-                std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-                let pick = |idx: &[usize]| idx.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>();
-                let train_labels: Vec<usize> = split.train.iter().map(|&i| labels[i]).collect();
-                let model = SvmModel::fit(&pick(&split.train), &train_labels, names.len(), &cfg.svm)?;
-                let shared = cfg.protocol.scoring_classes(&cfg.classes, split, &labels)?;
-                let test = scored_rows(&shared, &split.test, &labels);
-                let scores = model.decision(&pick(&test));
-                let metrics = shared.score(&truth_of(&test, &labels), &scores);
-                write_json(&dir.join("svm.json"), &model)?;
-                results.push(finish_repeat(
-                    &dir,
-                    &corpus,
-                    name,
-                    *seed,
-                    split,
-                    (metrics, &shared),
-                    None,
-                )?);
-            }
-        }
-        kind => {
-            let features = log_mel_tensor(&compute, &data.audio, &cfg.features)?;
-            let [_, n_mels, _] = features.dims();
-            let audio = std::sync::Arc::new(data.audio.clone());
-            // The size the final epochs train at is the size the model is evaluated at.
-            let image_size = cfg
-                .train
-                .image_size_at(cfg.train.total_epochs().saturating_sub(1), cfg.net.image_size);
-            for (name, split, seed) in &repeats {
-                let dir = out.join(name);
-                let (band_mean, band_std) = band_stats(&features, &split.train)?;
-                let net = NetConfig {
-                    arch: cfg
-                        .net
-                        .arch(kind, image_size)
-                        .ok_or_else(|| Error::Config(format!("{} is not a network", kind.name())))?,
-                    classes: cfg.classes.clone(),
-                    n_mels,
-                    norm: InputNorm {
-                        band_mean,
-                        band_std,
-                        utterance: cfg.net.utterance_norm,
-                    },
-                };
-                if parameters.is_none() {
-                    let count = Network::new(&net, &compute.device).num_params();
-                    observe::info(format!("{}: {count} parameters", kind.name()));
-                    parameters = Some(count);
-                }
-                std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-                write_json(&dir.join("net.json"), &net)?;
-                let mut batcher = Batcher::new(features.clone(), labels.clone(), net.clone()).with_audio(
-                    audio.clone(),
-                    cfg.features.clone(),
-                    compute.clone(),
-                );
-                let train_cfg = TrainConfig {
-                    seed: *seed,
-                    ..cfg.train.clone()
-                };
-                observe::info(format!(
-                    "{name}: {} train / {} val / {} test clips",
-                    split.train.len(),
-                    split.val.len(),
-                    split.test.len()
-                ));
-                let fitted = fit(&net, &train_cfg, &mut batcher, &split.train, &split.val, &dir, resume)?;
-                let shared = cfg.protocol.scoring_classes(&cfg.classes, split, &labels)?;
-                let test = scored_rows(&shared, &split.test, &labels);
-                let probabilities = batcher
-                    .inputs(None)
-                    .probabilities(&fitted.network, &test, train_cfg.batch_size)?;
-                let metrics = shared.score(&truth_of(&test, &labels), &widen(&probabilities));
-                write_json(&dir.join("history.json"), &fitted.state.history)?;
-                histories.push((name.clone(), fitted.state.history.clone()));
-                results.push(finish_repeat(
-                    &dir,
-                    &corpus,
-                    name,
-                    *seed,
-                    split,
-                    (metrics, &shared),
-                    Some(fitted.state.best_epoch),
-                )?);
-            }
-        }
+/// One SVM per repeat on MFCC means, scored on its test clips.
+fn svm_repeats(run: &Prepared, repeats: &[(String, Split, u64)]) -> Result<Trained> {
+    let (cfg, labels) = (run.cfg, &run.labels);
+    let rows = mfcc_means(&run.data.audio, &cfg.features)?;
+    let mut trained = Trained::default();
+    for (name, split, seed) in repeats {
+        let dir = run.out.join(name);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let pick = |idx: &[usize]| idx.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>();
+        let train_labels: Vec<usize> = split.train.iter().map(|&i| labels[i]).collect();
+        let model = SvmModel::fit(&pick(&split.train), &train_labels, cfg.classes.len(), &cfg.svm)?;
+        let shared = cfg.protocol.scoring_classes(&cfg.classes, split, labels)?;
+        let test = scored_rows(&shared, &split.test, labels);
+        let scores = model.decision(&pick(&test));
+        let metrics = shared.score(&truth_of(&test, labels), &scores);
+        write_json(&dir.join("svm.json"), &model)?;
+        let result = finish_repeat(&dir, &run.corpus, name, *seed, split, (metrics, &shared), None)?;
+        trained.results.push(result);
     }
+    Ok(trained)
+}
 
-    let summary = Summary::of(&results.iter().map(|r| r.metrics.clone()).collect::<Vec<_>>());
-    let pooled = Metrics::pooled(&results.iter().map(|r| r.metrics.clone()).collect::<Vec<_>>(), &names);
-    let result = ExperimentResult {
-        model: cfg.model,
-        protocol: cfg.protocol.clone(),
-        summary,
-        pooled,
-        repeats: results,
-    };
-    write_json(&out.join("metrics.json"), &result)?;
-    write_reports(out, cfg, &result, &histories)?;
-    write_json(
-        &out.join("manifest.json"),
-        &Manifest {
-            emovox_version: env!("CARGO_PKG_VERSION").into(),
-            git_commit: git_commit(),
-            device: compute.info.clone(),
-            started_unix,
-            wall_seconds: started.elapsed().as_secs_f64(),
-            clips: corpus.clips.len(),
-            skipped_files: data.failed.clone(),
-            parameters,
-        },
-    )?;
-    Ok(result)
+/// One network of `kind` per repeat, trained on the log-mels computed once on `compute`,
+/// checkpointed into the repeat's folder, and scored on its test clips.
+fn network_repeats(
+    run: &Prepared,
+    repeats: &[(String, Split, u64)],
+    kind: ModelKind,
+    compute: &Compute,
+    resume: bool,
+) -> Result<Trained> {
+    let (cfg, labels) = (run.cfg, &run.labels);
+    let features = log_mel_tensor(compute, &run.data.audio, &cfg.features)?;
+    let [_, n_mels, _] = features.dims();
+    let audio = std::sync::Arc::new(run.data.audio.clone());
+    // The size the final epochs train at is the size the model is evaluated at.
+    let image_size = cfg
+        .train
+        .image_size_at(cfg.train.total_epochs().saturating_sub(1), cfg.net.image_size);
+    let arch = cfg
+        .net
+        .arch(kind, image_size)
+        .ok_or_else(|| Error::Config(format!("{} is not a network", kind.name())))?;
+    let mut trained = Trained::default();
+    for (name, split, seed) in repeats {
+        let dir = run.out.join(name);
+        let (band_mean, band_std) = band_stats(&features, &split.train)?;
+        let net = NetConfig {
+            arch: arch.clone(),
+            classes: cfg.classes.clone(),
+            n_mels,
+            norm: InputNorm {
+                band_mean,
+                band_std,
+                utterance: cfg.net.utterance_norm,
+            },
+        };
+        if trained.parameters.is_none() {
+            let count = Network::new(&net, &compute.device).num_params();
+            observe::info(format!("{}: {count} parameters", kind.name()));
+            trained.parameters = Some(count);
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        write_json(&dir.join("net.json"), &net)?;
+        let mut batcher = Batcher::new(features.clone(), labels.clone(), net.clone()).with_audio(
+            audio.clone(),
+            cfg.features.clone(),
+            compute.clone(),
+        );
+        let train_cfg = TrainConfig {
+            seed: *seed,
+            ..cfg.train.clone()
+        };
+        observe::info(format!(
+            "{name}: {} train / {} val / {} test clips",
+            split.train.len(),
+            split.val.len(),
+            split.test.len()
+        ));
+        let fitted = fit(&net, &train_cfg, &mut batcher, &split.train, &split.val, &dir, resume)?;
+        let shared = cfg.protocol.scoring_classes(&cfg.classes, split, labels)?;
+        let test = scored_rows(&shared, &split.test, labels);
+        let probabilities = batcher
+            .inputs(None)
+            .probabilities(&fitted.network, &test, train_cfg.batch_size)?;
+        let metrics = shared.score(&truth_of(&test, labels), &widen(&probabilities));
+        write_json(&dir.join("history.json"), &fitted.state.history)?;
+        trained.histories.push((name.clone(), fitted.state.history.clone()));
+        let best = Some(fitted.state.best_epoch);
+        let result = finish_repeat(&dir, &run.corpus, name, *seed, split, (metrics, &shared), best)?;
+        trained.results.push(result);
+    }
+    Ok(trained)
 }
 
 fn finish_repeat(
