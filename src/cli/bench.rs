@@ -249,7 +249,11 @@ fn train(args: TrainBenchArgs) -> Result<ExitCode> {
             }
         }
         if let Some(python) = &args.torch {
-            eprintln!("timing PyTorch's {} with {}{of} ...", args.model.name(), python.display());
+            eprintln!(
+                "timing PyTorch's {} with {}{of} ...",
+                args.model.name(),
+                python.display()
+            );
             torch.push(bench::torch_peer(
                 python,
                 args.model,

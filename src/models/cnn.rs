@@ -3,6 +3,7 @@
 //! widths w, 2w, 4w, 8w; mean and max pooled over the image; dropout; linear head.
 //! Input [batch, 1, side, side]; output logits [batch, classes].
 
+use super::conv;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig};
@@ -38,8 +39,8 @@ impl ConvBlock {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.bn1.forward(self.conv1.forward(x)));
-        let x = relu(self.bn2.forward(self.conv2.forward(x)));
+        let x = relu(self.bn1.forward(conv::forward(&self.conv1, x)));
+        let x = relu(self.bn2.forward(conv::forward(&self.conv2, x)));
         self.pool.forward(x)
     }
 }

@@ -6,6 +6,7 @@
 //! Module paths mirror the PyTorch state dict (`features.N.block.M...`) so that its 312 tensors
 //! map one to one (see [`crate::models::import::import_efficientat`]).
 
+use super::conv;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
@@ -73,7 +74,7 @@ impl ConvNormAct {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.activation.apply(self.bn.forward(self.conv.forward(x)))
+        self.activation.apply(self.bn.forward(conv::forward(&self.conv, x)))
     }
 }
 

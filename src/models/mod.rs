@@ -7,6 +7,7 @@ pub mod adapt;
 pub mod bilstm;
 pub mod cnn;
 pub mod config;
+pub mod conv;
 pub mod import;
 pub mod infer;
 pub mod input;

@@ -3,6 +3,7 @@
 //! (`downsample.0/1` -> `downsample.conv/bn`, BatchNorm `weight/bias` -> `gamma/beta`).
 //! Input [batch, 3, H, W]; output logits [batch, classes].
 
+use super::conv;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
@@ -59,11 +60,11 @@ impl BasicBlock {
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let skip = match &self.downsample {
-            Some(d) => d.bn.forward(d.conv.forward(x.clone())),
+            Some(d) => d.bn.forward(conv::forward(&d.conv, x.clone())),
             None => x.clone(),
         };
-        let y = relu(self.bn1.forward(self.conv1.forward(x)));
-        let y = self.bn2.forward(self.conv2.forward(y));
+        let y = relu(self.bn1.forward(conv::forward(&self.conv1, x)));
+        let y = self.bn2.forward(conv::forward(&self.conv2, y));
         relu(y + skip)
     }
 }
@@ -118,7 +119,9 @@ impl ResNet {
 
     /// Pooled 512-d embedding [batch, 512].
     pub fn embed(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.maxpool.forward(relu(self.bn1.forward(self.conv1.forward(x))));
+        let x = self
+            .maxpool
+            .forward(relu(self.bn1.forward(conv::forward(&self.conv1, x))));
         let x = [&self.layer1, &self.layer2, &self.layer3, &self.layer4]
             .into_iter()
             .flatten()

@@ -1,0 +1,184 @@
+//! emovox's convolution gradients against Burn's own: the output and the gradients of the input
+//! and the weight of [`emovox::models::conv::conv2d`] under autodiff on flex equal those of
+//! Burn's `conv2d` to 1e-4 relative, for depthwise (strides 1 and 2, kernels 3 and 5, odd
+//! sizes), pointwise, dense (kernels 1 to 7, strides 1 and 2) and other grouped convolutions
+//! (which keep Burn's gradients), on odd shapes and on EfficientAT's and ResNet34's real ones.
+
+mod common;
+
+use burn::tensor::module::conv2d as burn_conv2d;
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::{Device, Tensor, TensorData};
+use common::max_abs;
+use emovox::gpu::to_host;
+use emovox::models::conv::conv2d;
+
+/// x [B, C_in, H, W], weight [C_out, C_in / groups, k, k], stride, padding, groups.
+struct Case {
+    x: [usize; 4],
+    c_out: usize,
+    k: usize,
+    stride: usize,
+    padding: usize,
+    groups: usize,
+}
+
+/// Values in [-1, 1) from a seeded generator of this test's own (the device's is shared by
+/// the tests running beside it).
+fn values(shape: [usize; 4], seed: u64) -> Tensor<4> {
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let n = shape.iter().product();
+    let data: Vec<f32> = (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect();
+    Tensor::from_data(TensorData::new(data, shape), &Device::flex())
+}
+
+fn outputs_and_gradients(case: &Case, ours: bool) -> [Vec<f32>; 3] {
+    let [b, c_in, _, _] = case.x;
+    let x = values(case.x, 1).autodiff().require_grad();
+    let weight = values([case.c_out, c_in / case.groups, case.k, case.k], 2)
+        .autodiff()
+        .require_grad();
+    let y = if ours {
+        conv2d(x.clone(), weight.clone(), case.stride, case.padding, case.groups)
+    } else {
+        let options = ConvOptions::new([case.stride; 2], [case.padding; 2], [1, 1], case.groups);
+        burn_conv2d(x.clone(), weight.clone(), None, options)
+    };
+    let [_, _, ho, wo] = y.dims();
+    // A random weighting of the outputs, the same for both.
+    let r = values([b, case.c_out, ho, wo], 3).autodiff();
+    let grads = (y.clone() * r).sum().backward();
+    let host = |t: Tensor<4>| to_host(t).unwrap();
+    [
+        host(y.inner()),
+        host(x.grad(&grads).expect("x gradient")),
+        host(weight.grad(&grads).expect("weight gradient")),
+    ]
+}
+
+fn assert_parity(name: &str, case: &Case) {
+    let (ours, burn) = (outputs_and_gradients(case, true), outputs_and_gradients(case, false));
+    for (what, (a, b)) in ["output", "input gradient", "weight gradient"]
+        .iter()
+        .zip(ours.iter().zip(&burn))
+    {
+        assert_eq!(a.len(), b.len(), "{name}: {what} sizes");
+        let scale = b.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-6);
+        let err = max_abs(a, b) / scale;
+        assert!(err < 1e-4, "{name}: {what} differs by {err:e} of its largest value");
+    }
+}
+
+#[test]
+fn depthwise_gradients_equal_burns() {
+    let cases = [
+        ("3x3 stride 1", [2, 5, 7, 9], 3, 1, 1),
+        ("3x3 stride 2 odd", [3, 4, 9, 11], 3, 2, 1),
+        ("5x5 stride 2", [2, 3, 13, 8], 5, 2, 2),
+        ("5x5 stride 1", [1, 6, 6, 17], 5, 1, 2),
+        ("3x3 stride 2 even", [2, 2, 8, 10], 3, 2, 1),
+    ];
+    for (name, x, k, stride, padding) in cases {
+        let c = x[1];
+        let case = Case {
+            x,
+            c_out: c,
+            k,
+            stride,
+            padding,
+            groups: c,
+        };
+        assert_parity(name, &case);
+    }
+}
+
+#[test]
+fn pointwise_gradients_equal_burns() {
+    for (name, x, c_out) in [("odd", [3, 5, 7, 9], 11), ("wide", [2, 24, 4, 13], 72)] {
+        let case = Case {
+            x,
+            c_out,
+            k: 1,
+            stride: 1,
+            padding: 0,
+            groups: 1,
+        };
+        assert_parity(name, &case);
+    }
+}
+
+#[test]
+fn dense_gradients_equal_burns() {
+    // EfficientAT's stem (3x3/2, one channel), ResNet's 7x7/2 stem, 3x3 and the 1x1/2 shortcut.
+    let cases = [
+        ("stem 3x3/2", [2, 1, 12, 15], 8, 3, 2, 1),
+        ("7x7/2", [2, 3, 17, 13], 5, 7, 2, 3),
+        ("3x3/1", [3, 4, 9, 7], 6, 3, 1, 1),
+        ("3x3/2 odd", [2, 5, 11, 9], 7, 3, 2, 1),
+        ("1x1/2", [2, 6, 9, 10], 4, 1, 2, 0),
+    ];
+    for (name, x, c_out, k, stride, padding) in cases {
+        let case = Case {
+            x,
+            c_out,
+            k,
+            stride,
+            padding,
+            groups: 1,
+        };
+        assert_parity(name, &case);
+    }
+}
+
+#[test]
+fn other_grouped_convolutions_keep_burns_gradients() {
+    let case = Case {
+        x: [2, 4, 7, 8],
+        c_out: 6,
+        k: 3,
+        stride: 1,
+        padding: 1,
+        groups: 2,
+    };
+    assert_parity("2 groups", &case);
+}
+
+#[test]
+fn real_shapes() {
+    // Block 4's depthwise 5x5/2 on 72 channels and block 5's expansion, at a 4 s clip's size.
+    let depthwise = Case {
+        x: [2, 32, 32, 101],
+        c_out: 32,
+        k: 5,
+        stride: 2,
+        padding: 2,
+        groups: 32,
+    };
+    assert_parity("depthwise 5x5/2, 32 x 32 x 101", &depthwise);
+    let pointwise = Case {
+        x: [2, 16, 16, 51],
+        c_out: 48,
+        k: 1,
+        stride: 1,
+        padding: 0,
+        groups: 1,
+    };
+    assert_parity("pointwise 16 -> 48, 16 x 51", &pointwise);
+    // ResNet34's layer 2 entry: 3x3/2 from 64 to 128 channels at a 128 px image's size.
+    let resnet = Case {
+        x: [2, 64, 32, 32],
+        c_out: 128,
+        k: 3,
+        stride: 2,
+        padding: 1,
+        groups: 1,
+    };
+    assert_parity("3x3/2 64 -> 128, 32 x 32", &resnet);
+}
