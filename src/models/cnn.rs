@@ -4,6 +4,7 @@
 //! Input [batch, 1, side, side]; output logits [batch, classes].
 
 use super::conv;
+use super::norm::batch_norm;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig};
@@ -39,8 +40,8 @@ impl ConvBlock {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.bn1.forward(conv::forward(&self.conv1, x)));
-        let x = relu(self.bn2.forward(conv::forward(&self.conv2, x)));
+        let x = relu(batch_norm(&self.bn1, conv::forward(&self.conv1, x)));
+        let x = relu(batch_norm(&self.bn2, conv::forward(&self.conv2, x)));
         self.pool.forward(x)
     }
 }

@@ -7,6 +7,7 @@
 //! map one to one (see [`crate::models::import::import_efficientat`]).
 
 use super::conv;
+use super::norm::batch_norm;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
@@ -74,7 +75,8 @@ impl ConvNormAct {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.activation.apply(self.bn.forward(conv::forward(&self.conv, x)))
+        self.activation
+            .apply(batch_norm(&self.bn, conv::forward(&self.conv, x)))
     }
 }
 

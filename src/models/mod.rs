@@ -14,6 +14,7 @@ pub mod input;
 pub mod lstm;
 pub mod mobilenet;
 pub mod network;
+pub mod norm;
 pub mod resnet;
 pub mod svm;
 

@@ -4,6 +4,7 @@
 //! Input [batch, 3, H, W]; output logits [batch, classes].
 
 use super::conv;
+use super::norm::batch_norm;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
@@ -60,11 +61,11 @@ impl BasicBlock {
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let skip = match &self.downsample {
-            Some(d) => d.bn.forward(conv::forward(&d.conv, x.clone())),
+            Some(d) => batch_norm(&d.bn, conv::forward(&d.conv, x.clone())),
             None => x.clone(),
         };
-        let y = relu(self.bn1.forward(conv::forward(&self.conv1, x)));
-        let y = self.bn2.forward(conv::forward(&self.conv2, y));
+        let y = relu(batch_norm(&self.bn1, conv::forward(&self.conv1, x)));
+        let y = batch_norm(&self.bn2, conv::forward(&self.conv2, y));
         relu(y + skip)
     }
 }
@@ -121,7 +122,7 @@ impl ResNet {
     pub fn embed(&self, x: Tensor<4>) -> Tensor<2> {
         let x = self
             .maxpool
-            .forward(relu(self.bn1.forward(conv::forward(&self.conv1, x))));
+            .forward(relu(batch_norm(&self.bn1, conv::forward(&self.conv1, x))));
         let x = [&self.layer1, &self.layer2, &self.layer3, &self.layer4]
             .into_iter()
             .flatten()

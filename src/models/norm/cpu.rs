@@ -1,0 +1,203 @@
+//! BatchNorm's batch statistics and their gradient on flex, in plain Rust on NCHW data seen
+//! as x [B, C, S]: per channel c over its N = B S values (one channel per thread),
+//! mean = sum x / N, var = sum (x - mean)^2 / N (biased), x^ = (x - mean) / sqrt(var + eps),
+//! y = gamma x^ + beta; backward, with the sums of dy and of dy x^ over the channel,
+//! dbeta = sum dy, dgamma = sum dy x^, dx = gamma / sqrt(var + eps) (dy - dbeta / N - x^ dgamma / N).
+//! Sums run in eight f32 lanes per plane and in f64 across planes.
+
+use super::BatchNormOps;
+use burn::backend::flex::{Flex, FlexTensor};
+use burn::backend::{Shape, TensorMetadata};
+use burn::tensor::{DType, TensorData};
+use rayon::prelude::*;
+
+/// Batch, channels and values per channel of each image.
+#[derive(Debug, Clone, Copy)]
+struct Dims {
+    batch: usize,
+    channels: usize,
+    spatial: usize,
+}
+
+impl Dims {
+    fn of(shape: &Shape) -> Dims {
+        let (batch, channels) = (shape[0], shape[1]);
+        Dims {
+            batch,
+            channels,
+            spatial: shape.num_elements() / (batch * channels).max(1),
+        }
+    }
+
+    /// Values per channel.
+    fn n(&self) -> f64 {
+        (self.batch * self.spatial).max(1) as f64
+    }
+
+    /// Channel `c`'s plane in image `b`.
+    fn plane<'a>(&self, data: &'a [f32], b: usize, c: usize) -> &'a [f32] {
+        &data[(b * self.channels + c) * self.spatial..][..self.spatial]
+    }
+}
+
+/// sum of f(a[i], b[i]) over a plane, in eight f32 lanes (so the compiler vectorises it),
+/// returned in f64.
+fn plane_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f64 {
+    let mut lanes = [0.0f32; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f64 = a8
+        .remainder()
+        .iter()
+        .zip(b8.remainder())
+        .map(|(&x, &y)| f64::from(f(x, y)))
+        .sum();
+    for (x, y) in a8.zip(b8) {
+        for l in 0..8 {
+            lanes[l] += f(x[l], y[l]);
+        }
+    }
+    lanes.iter().map(|&v| f64::from(v)).sum::<f64>() + tail
+}
+
+/// Per channel, sum over its planes of `f(plane index b, plane)`.
+fn per_channel(d: &Dims, f: impl Fn(usize, usize) -> f64 + Sync) -> Vec<f64> {
+    (0..d.channels)
+        .into_par_iter()
+        .map(|c| (0..d.batch).map(|b| f(b, c)).sum())
+        .collect()
+}
+
+/// (y, mean, biased variance) of x with gamma and beta.
+pub fn forward(shape: &Shape, x: &[f32], gamma: &[f32], beta: &[f32], epsilon: f64) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let d = Dims::of(shape);
+    let sums = per_channel(&d, |b, c| {
+        let plane = d.plane(x, b, c);
+        plane_sum(plane, plane, |v, _| v)
+    });
+    let mean: Vec<f64> = sums.iter().map(|s| s / d.n()).collect();
+    let squares = per_channel(&d, |b, c| {
+        let (plane, m) = (d.plane(x, b, c), mean[c] as f32);
+        plane_sum(plane, plane, |v, _| (v - m) * (v - m))
+    });
+    let var: Vec<f64> = squares.iter().map(|s| s / d.n()).collect();
+    let mut y = vec![0.0f32; x.len()];
+    y.par_chunks_mut(d.spatial.max(1)).enumerate().for_each(|(bc, out)| {
+        let c = bc % d.channels;
+        let scale = (f64::from(gamma[c]) / (var[c] + epsilon).sqrt()) as f32;
+        let shift = (f64::from(beta[c]) - mean[c] * f64::from(scale)) as f32;
+        for (o, &v) in out.iter_mut().zip(&x[bc * d.spatial..][..d.spatial]) {
+            *o = v * scale + shift;
+        }
+    });
+    let narrow = |v: Vec<f64>| v.into_iter().map(|s| s as f32).collect();
+    (y, narrow(mean), narrow(var))
+}
+
+/// (dx, dgamma, dbeta) from dy and the forward pass's statistics.
+pub fn backward(
+    shape: &Shape,
+    x: &[f32],
+    gamma: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    dy: &[f32],
+    epsilon: f64,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let d = Dims::of(shape);
+    let inv_std: Vec<f64> = var.iter().map(|&v| 1.0 / (f64::from(v) + epsilon).sqrt()).collect();
+    let dbeta = per_channel(&d, |b, c| {
+        let plane = d.plane(dy, b, c);
+        plane_sum(plane, plane, |g, _| g)
+    });
+    let dgamma = per_channel(&d, |b, c| {
+        let m = mean[c];
+        inv_std[c] * plane_sum(d.plane(dy, b, c), d.plane(x, b, c), |g, v| g * (v - m))
+    });
+    let mut dx = vec![0.0f32; x.len()];
+    dx.par_chunks_mut(d.spatial.max(1)).enumerate().for_each(|(bc, out)| {
+        let c = bc % d.channels;
+        let (m, s, n) = (mean[c], inv_std[c] as f32, d.n());
+        let scale = (f64::from(gamma[c]) * inv_std[c]) as f32;
+        let (mean_dy, mean_dyx) = ((dbeta[c] / n) as f32, (dgamma[c] / n) as f32);
+        let (x_plane, dy_plane) = (&x[bc * d.spatial..][..d.spatial], &dy[bc * d.spatial..][..d.spatial]);
+        for ((o, &v), &g) in out.iter_mut().zip(x_plane).zip(dy_plane) {
+            *o = scale * (g - mean_dy - (v - m) * s * mean_dyx);
+        }
+    });
+    let narrow = |v: Vec<f64>| v.into_iter().map(|s| s as f32).collect();
+    (dx, narrow(dgamma), narrow(dbeta))
+}
+
+fn values(tensor: &FlexTensor) -> FlexTensor {
+    tensor.to_contiguous()
+}
+
+fn slice(tensor: &FlexTensor) -> &[f32] {
+    tensor.as_slice::<f32>().expect("a contiguous f32 tensor")
+}
+
+fn tensor(data: Vec<f32>, shape: Shape) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(data, shape))
+}
+
+fn all_f32(tensors: &[&FlexTensor]) -> bool {
+    tensors.iter().all(|t| t.dtype() == DType::F32)
+}
+
+impl BatchNormOps for Flex {
+    fn norm_train(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        epsilon: f64,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        if !all_f32(&[&x, &gamma, &beta]) || x.shape().num_dims() < 2 {
+            let r = <Flex as burn::backend::ops::ModuleOps<Flex>>::batch_norm_train(x, gamma, beta, epsilon);
+            return (r.output, r.mean, r.variance);
+        }
+        let shape = x.shape();
+        let channels = Shape::new([shape[1]]);
+        let (x, gamma, beta) = (values(&x), values(&gamma), values(&beta));
+        let (y, mean, var) = forward(&shape, slice(&x), slice(&gamma), slice(&beta), epsilon);
+        (tensor(y, shape), tensor(mean, channels.clone()), tensor(var, channels))
+    }
+
+    fn norm_train_backward(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        mean: FlexTensor,
+        variance: FlexTensor,
+        dy: FlexTensor,
+        epsilon: f64,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        if !all_f32(&[&x, &gamma, &mean, &variance, &dy]) || x.shape().num_dims() < 2 {
+            let r = <Flex as burn::backend::ops::ModuleOps<Flex>>::batch_norm_train_backward(
+                x, gamma, mean, variance, epsilon, dy,
+            );
+            return (r.x_grad, r.gamma_grad, r.beta_grad);
+        }
+        let shape = x.shape();
+        let channels = Shape::new([shape[1]]);
+        let (x, gamma, mean, variance, dy) = (
+            values(&x),
+            values(&gamma),
+            values(&mean),
+            values(&variance),
+            values(&dy),
+        );
+        let (dx, dgamma, dbeta) = backward(
+            &shape,
+            slice(&x),
+            slice(&gamma),
+            slice(&mean),
+            slice(&variance),
+            slice(&dy),
+            epsilon,
+        );
+        (
+            tensor(dx, shape),
+            tensor(dgamma, channels.clone()),
+            tensor(dbeta, channels),
+        )
+    }
+}
