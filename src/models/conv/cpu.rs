@@ -376,10 +376,38 @@ fn options(stride: usize, padding: usize, groups: usize) -> ConvOptions<2> {
     ConvOptions::new([stride, stride], [padding, padding], [1, 1], groups)
 }
 
-/// The geometry of a convolution emovox's kernels take, if it is one (f32 data).
-fn fast(x: &FlexTensor, weight: &FlexTensor, dy: &FlexTensor, stride: usize, padding: usize) -> Option<ConvDims> {
-    let f32s = [x, weight, dy].iter().all(|t| t.dtype() == DType::F32);
-    f32s.then(|| ConvDims::of(&x.shape(), &weight.shape(), &dy.shape(), stride, padding))
+/// Which of emovox's kernels computes this convolution's gradients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    Depthwise,
+    Pointwise,
+    Dense,
+}
+
+/// The geometry and kernel of a convolution emovox's kernels take (f32 data), if it is one.
+fn kernel(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    dy: &FlexTensor,
+    stride: usize,
+    padding: usize,
+    groups: usize,
+) -> Option<(ConvDims, Kernel)> {
+    if ![x, weight, dy].iter().all(|t| t.dtype() == DType::F32) {
+        return None;
+    }
+    let shape = weight.shape();
+    let d = ConvDims::of(&x.shape(), &shape, &dy.shape(), stride, padding);
+    let kernel = if d.depthwise(groups, &shape) {
+        Kernel::Depthwise
+    } else if d.pointwise(groups, &shape) {
+        Kernel::Pointwise
+    } else if d.dense(groups, &shape) {
+        Kernel::Dense
+    } else {
+        return None;
+    };
+    Some((d, kernel))
 }
 
 impl ConvGradOps for Flex {
@@ -391,22 +419,16 @@ impl ConvGradOps for Flex {
         padding: usize,
         groups: usize,
     ) -> FlexTensor {
-        let shape = x.shape();
-        match fast(&x, &weight, &dy, stride, padding) {
-            Some(d) if d.depthwise(groups, &weight.shape()) => {
-                let dx = depthwise_input_grad(&d, values(&host(&weight)), values(&host(&dy)));
-                FlexTensor::from_data(TensorData::new(dx, shape))
-            }
-            Some(d) if d.pointwise(groups, &weight.shape()) => {
-                let dx = pointwise_input_grad(&d, values(&host(&weight)), values(&host(&dy)));
-                FlexTensor::from_data(TensorData::new(dx, shape))
-            }
-            Some(d) if d.dense(groups, &weight.shape()) => {
-                let dx = dense_input_grad(&d, values(&host(&weight)), values(&host(&dy)));
-                FlexTensor::from_data(TensorData::new(dx, shape))
-            }
-            _ => Flex::conv2d_x_backward(x, weight, dy, options(stride, padding, groups)),
-        }
+        let Some((d, kind)) = kernel(&x, &weight, &dy, stride, padding, groups) else {
+            return Flex::conv2d_x_backward(x, weight, dy, options(stride, padding, groups));
+        };
+        let (w, g) = (host(&weight), host(&dy));
+        let dx = match kind {
+            Kernel::Depthwise => depthwise_input_grad(&d, values(&w), values(&g)),
+            Kernel::Pointwise => pointwise_input_grad(&d, values(&w), values(&g)),
+            Kernel::Dense => dense_input_grad(&d, values(&w), values(&g)),
+        };
+        FlexTensor::from_data(TensorData::new(dx, x.shape()))
     }
 
     fn conv_weight_grad(
@@ -417,21 +439,15 @@ impl ConvGradOps for Flex {
         padding: usize,
         groups: usize,
     ) -> FlexTensor {
-        let shape = weight.shape();
-        match fast(&x, &weight, &dy, stride, padding) {
-            Some(d) if d.depthwise(groups, &shape) => {
-                let dw = depthwise_weight_grad(&d, values(&host(&x)), values(&host(&dy)));
-                FlexTensor::from_data(TensorData::new(dw, shape))
-            }
-            Some(d) if d.pointwise(groups, &shape) => {
-                let dw = pointwise_weight_grad(&d, values(&host(&x)), values(&host(&dy)));
-                FlexTensor::from_data(TensorData::new(dw, shape))
-            }
-            Some(d) if d.dense(groups, &shape) => {
-                let dw = dense_weight_grad(&d, values(&host(&x)), values(&host(&dy)));
-                FlexTensor::from_data(TensorData::new(dw, shape))
-            }
-            _ => Flex::conv2d_weight_backward(x, weight, dy, options(stride, padding, groups)),
-        }
+        let Some((d, kind)) = kernel(&x, &weight, &dy, stride, padding, groups) else {
+            return Flex::conv2d_weight_backward(x, weight, dy, options(stride, padding, groups));
+        };
+        let (input, g) = (host(&x), host(&dy));
+        let dw = match kind {
+            Kernel::Depthwise => depthwise_weight_grad(&d, values(&input), values(&g)),
+            Kernel::Pointwise => pointwise_weight_grad(&d, values(&input), values(&g)),
+            Kernel::Dense => dense_weight_grad(&d, values(&input), values(&g)),
+        };
+        FlexTensor::from_data(TensorData::new(dw, weight.shape()))
     }
 }
