@@ -7,6 +7,7 @@
 //! map one to one (see [`crate::models::import::import_efficientat`]).
 
 use super::conv;
+use super::hardswish::hardswish;
 use super::norm::batch_norm;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -23,10 +24,6 @@ pub enum Activation {
     None,
     Relu,
     Hardswish,
-}
-
-fn hardswish<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    x.clone() * (x + 3.0).clamp(0.0, 6.0) / 6.0
 }
 
 impl Activation {

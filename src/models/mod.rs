@@ -8,6 +8,7 @@ pub mod bilstm;
 pub mod cnn;
 pub mod config;
 pub mod conv;
+pub mod hardswish;
 pub mod import;
 pub mod infer;
 pub mod input;
