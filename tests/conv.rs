@@ -9,7 +9,7 @@ mod common;
 use burn::tensor::module::conv2d as burn_conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor, TensorData};
-use common::max_abs;
+use common::{made_up_values, max_abs};
 use emovox::gpu::to_host;
 use emovox::models::conv::conv2d;
 
@@ -23,19 +23,9 @@ struct Case {
     groups: usize,
 }
 
-/// Values in [-1, 1) from a seeded generator of this test's own (the device's is shared by
-/// the tests running beside it).
+/// Made-up values in [-1, 1) of `shape` on flex.
 fn values(shape: [usize; 4], seed: u64) -> Tensor<4> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let n = shape.iter().product();
-    let data: Vec<f32> = (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect();
+    let data = made_up_values(shape.iter().product(), seed);
     Tensor::from_data(TensorData::new(data, shape), &Device::flex())
 }
 
@@ -76,109 +66,67 @@ fn assert_parity(name: &str, case: &Case) {
     }
 }
 
-#[test]
-fn depthwise_gradients_equal_burns() {
-    let cases = [
-        ("3x3 stride 1", [2, 5, 7, 9], 3, 1, 1),
-        ("3x3 stride 2 odd", [3, 4, 9, 11], 3, 2, 1),
-        ("5x5 stride 2", [2, 3, 13, 8], 5, 2, 2),
-        ("5x5 stride 1", [1, 6, 6, 17], 5, 1, 2),
-        ("3x3 stride 2 even", [2, 2, 8, 10], 3, 2, 1),
-    ];
-    for (name, x, k, stride, padding) in cases {
-        let c = x[1];
+/// A named case: (name, x, c_out, k, stride, padding, groups).
+type Named = (&'static str, [usize; 4], usize, usize, usize, usize, usize);
+
+/// Parity of each case.
+fn assert_cases(cases: &[Named]) {
+    for &(name, x, c_out, k, stride, padding, groups) in cases {
         let case = Case {
             x,
-            c_out: c,
+            c_out,
             k,
             stride,
             padding,
-            groups: c,
+            groups,
         };
         assert_parity(name, &case);
     }
 }
 
 #[test]
+fn depthwise_gradients_equal_burns() {
+    assert_cases(&[
+        ("3x3 stride 1", [2, 5, 7, 9], 5, 3, 1, 1, 5),
+        ("3x3 stride 2 odd", [3, 4, 9, 11], 4, 3, 2, 1, 4),
+        ("5x5 stride 2", [2, 3, 13, 8], 3, 5, 2, 2, 3),
+        ("5x5 stride 1", [1, 6, 6, 17], 6, 5, 1, 2, 6),
+        ("3x3 stride 2 even", [2, 2, 8, 10], 2, 3, 2, 1, 2),
+    ]);
+}
+
+#[test]
 fn pointwise_gradients_equal_burns() {
-    for (name, x, c_out) in [("odd", [3, 5, 7, 9], 11), ("wide", [2, 24, 4, 13], 72)] {
-        let case = Case {
-            x,
-            c_out,
-            k: 1,
-            stride: 1,
-            padding: 0,
-            groups: 1,
-        };
-        assert_parity(name, &case);
-    }
+    assert_cases(&[
+        ("odd", [3, 5, 7, 9], 11, 1, 1, 0, 1),
+        ("wide", [2, 24, 4, 13], 72, 1, 1, 0, 1),
+    ]);
 }
 
 #[test]
 fn dense_gradients_equal_burns() {
     // EfficientAT's stem (3x3/2, one channel), ResNet's 7x7/2 stem, 3x3 and the 1x1/2 shortcut.
-    let cases = [
-        ("stem 3x3/2", [2, 1, 12, 15], 8, 3, 2, 1),
-        ("7x7/2", [2, 3, 17, 13], 5, 7, 2, 3),
-        ("3x3/1", [3, 4, 9, 7], 6, 3, 1, 1),
-        ("3x3/2 odd", [2, 5, 11, 9], 7, 3, 2, 1),
-        ("1x1/2", [2, 6, 9, 10], 4, 1, 2, 0),
-    ];
-    for (name, x, c_out, k, stride, padding) in cases {
-        let case = Case {
-            x,
-            c_out,
-            k,
-            stride,
-            padding,
-            groups: 1,
-        };
-        assert_parity(name, &case);
-    }
+    assert_cases(&[
+        ("stem 3x3/2", [2, 1, 12, 15], 8, 3, 2, 1, 1),
+        ("7x7/2", [2, 3, 17, 13], 5, 7, 2, 3, 1),
+        ("3x3/1", [3, 4, 9, 7], 6, 3, 1, 1, 1),
+        ("3x3/2 odd", [2, 5, 11, 9], 7, 3, 2, 1, 1),
+        ("1x1/2", [2, 6, 9, 10], 4, 1, 2, 0, 1),
+    ]);
 }
 
 #[test]
 fn other_grouped_convolutions_keep_burns_gradients() {
-    let case = Case {
-        x: [2, 4, 7, 8],
-        c_out: 6,
-        k: 3,
-        stride: 1,
-        padding: 1,
-        groups: 2,
-    };
-    assert_parity("2 groups", &case);
+    assert_cases(&[("2 groups", [2, 4, 7, 8], 6, 3, 1, 1, 2)]);
 }
 
 #[test]
 fn real_shapes() {
-    // Block 4's depthwise 5x5/2 on 72 channels and block 5's expansion, at a 4 s clip's size.
-    let depthwise = Case {
-        x: [2, 32, 32, 101],
-        c_out: 32,
-        k: 5,
-        stride: 2,
-        padding: 2,
-        groups: 32,
-    };
-    assert_parity("depthwise 5x5/2, 32 x 32 x 101", &depthwise);
-    let pointwise = Case {
-        x: [2, 16, 16, 51],
-        c_out: 48,
-        k: 1,
-        stride: 1,
-        padding: 0,
-        groups: 1,
-    };
-    assert_parity("pointwise 16 -> 48, 16 x 51", &pointwise);
-    // ResNet34's layer 2 entry: 3x3/2 from 64 to 128 channels at a 128 px image's size.
-    let resnet = Case {
-        x: [2, 64, 32, 32],
-        c_out: 128,
-        k: 3,
-        stride: 2,
-        padding: 1,
-        groups: 1,
-    };
-    assert_parity("3x3/2 64 -> 128, 32 x 32", &resnet);
+    // A depthwise 5x5/2 and a pointwise expansion of EfficientAT's at a 4 s clip's size (fewer
+    // channels), and ResNet34's layer 2 entry (3x3/2, 64 to 128 channels) at a 128 px image's.
+    assert_cases(&[
+        ("depthwise 5x5/2, 32 x 32 x 101", [2, 32, 32, 101], 32, 5, 2, 2, 32),
+        ("pointwise 16 -> 48, 16 x 51", [2, 16, 16, 51], 48, 1, 1, 0, 1),
+        ("3x3/2 64 -> 128, 32 x 32", [2, 64, 32, 32], 128, 3, 2, 1, 1),
+    ]);
 }

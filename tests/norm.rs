@@ -8,20 +8,15 @@ mod common;
 use burn::module::Param;
 use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::tensor::{Device, Tensor, TensorData};
-use common::max_abs;
+use common::{made_up_values, max_abs};
 use emovox::gpu::to_host;
 use emovox::models::norm::batch_norm;
 
-/// Values in [-1, 1) * scale + offset from a generator of this test's own.
+/// Made-up values in [-1, 1) * scale + offset.
 fn values(n: usize, seed: u64, scale: f32, offset: f32) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 40) as f32 / (1u64 << 23) as f32 - 1.0) * scale + offset
-        })
+    made_up_values(n, seed)
+        .into_iter()
+        .map(|v| v * scale + offset)
         .collect()
 }
 

@@ -5,6 +5,7 @@
 //! ops (for the gradient, g = relu6(x + 3) / 6 + x (sign(3 - |x|) + 1) / 12). Under autodiff
 //! the op is tracked with x as its state.
 
+use super::host::{contiguous, f32s, from_f32};
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -13,7 +14,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::{Flex, FlexTensor};
 use burn::backend::wgpu::CubeBackend;
 use burn::backend::{AutodiffBackend, Backend, Dispatch, TensorMetadata, backend_extension, tensor::FloatTensor};
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{DType, Tensor};
 use rayon::prelude::*;
 
 /// relu6(x + 3) / 6 in Burn's ops.
@@ -78,8 +79,8 @@ impl HardswishOps for Flex {
         if x.dtype() != DType::F32 {
             return composed_forward::<Flex>(x);
         }
-        let x = x.to_contiguous();
-        let input = x.as_slice::<f32>().expect("a contiguous f32 tensor");
+        let x = contiguous(&x);
+        let input = f32s(&x);
         let mut y = vec![0.0f32; input.len()];
         y.par_chunks_mut(PIECE)
             .zip(input.par_chunks(PIECE))
@@ -88,16 +89,15 @@ impl HardswishOps for Flex {
                     *o = forward_one(v);
                 }
             });
-        FlexTensor::from_data(TensorData::new(y, x.shape()))
+        from_f32(y, x.shape())
     }
 
     fn hardswish_backward(x: FlexTensor, dy: FlexTensor) -> FlexTensor {
         if x.dtype() != DType::F32 || dy.dtype() != DType::F32 {
             return composed_backward::<Flex>(x, dy);
         }
-        let (x, dy) = (x.to_contiguous(), dy.to_contiguous());
-        let input = x.as_slice::<f32>().expect("a contiguous f32 tensor");
-        let grad = dy.as_slice::<f32>().expect("a contiguous f32 tensor");
+        let (x, dy) = (contiguous(&x), contiguous(&dy));
+        let (input, grad) = (f32s(&x), f32s(&dy));
         let mut dx = vec![0.0f32; input.len()];
         dx.par_chunks_mut(PIECE)
             .zip(input.par_chunks(PIECE).zip(grad.par_chunks(PIECE)))
@@ -106,7 +106,7 @@ impl HardswishOps for Flex {
                     *o = g * slope_one(v);
                 }
             });
-        FlexTensor::from_data(TensorData::new(dx, x.shape()))
+        from_f32(dx, x.shape())
     }
 }
 

@@ -9,6 +9,7 @@ pub mod cnn;
 pub mod config;
 pub mod conv;
 pub mod hardswish;
+pub mod host;
 pub mod import;
 pub mod infer;
 pub mod input;

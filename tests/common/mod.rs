@@ -335,3 +335,16 @@ pub fn made_up_take(class: &str, k: usize) -> Vec<f32> {
         _ => made_up_voice(100.0 * jitter, |t| 0.45 * (1.0 - 0.7 * t)),
     }
 }
+
+/// `n` values in [-1, 1) from a seeded generator of the test's own (the flex device's RNG is one
+/// global generator that tests running beside each other would share).
+pub fn made_up_values(n: usize, seed: u64) -> Vec<f32> {
+    let step = |s: u64| s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = step(seed);
+    (0..n)
+        .map(|_| {
+            state = step(state);
+            (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect()
+}

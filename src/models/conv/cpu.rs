@@ -11,10 +11,12 @@
 //!   (im2col): dW = sum_b dY_b C_b^T, and dX_b is col2im of W^T dY_b.
 
 use super::ConvGradOps;
+use super::ops::options;
+use crate::models::host::{contiguous, f32s, from_f32, lane_sum};
 use burn::backend::flex::{Flex, FlexTensor};
-use burn::backend::ops::{ConvOptions, ModuleOps};
+use burn::backend::ops::ModuleOps;
 use burn::backend::{Shape, TensorMetadata};
-use burn::tensor::{DType, TensorData};
+use burn::tensor::DType;
 use rayon::prelude::*;
 
 /// Sizes of one convolution.
@@ -94,19 +96,6 @@ fn per_thread(batch: usize) -> usize {
     batch.div_ceil(rayon::current_num_threads()).max(1)
 }
 
-/// sum of a[i] b[i], in eight lanes (so the compiler vectorises it).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in a8.zip(b8) {
-        for l in 0..8 {
-            lanes[l] += x[l] * y[l];
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
-}
-
 /// dx [B, C, H, W] of a depthwise convolution.
 pub fn depthwise_input_grad(d: &ConvDims, weight: &[f32], dy: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out, kk) = (d.h * d.w, d.ho * d.wo, d.k * d.k);
@@ -162,12 +151,12 @@ pub fn depthwise_weight_grad(d: &ConvDims, x: &[f32], dy: &[f32]) -> Vec<f32> {
                         let dy_row = &dy_plane[oh * d.wo..][cols.clone()];
                         let start = d.column(cols.start, j);
                         sum += if d.stride == 1 {
-                            dot(dy_row, &x_row[start..start + cols.len()])
+                            lane_sum(dy_row, &x_row[start..start + cols.len()], |g, v| g * v) as f32
                         } else {
                             for (n, ow) in cols.clone().enumerate() {
                                 strided[n] = x_row[d.column(ow, j)];
                             }
-                            dot(dy_row, &strided[..cols.len()])
+                            lane_sum(dy_row, &strided[..cols.len()], |g, v| g * v) as f32
                         };
                     }
                     filter[i * d.k + j] += sum;
@@ -364,18 +353,6 @@ pub fn dense_weight_grad(d: &ConvDims, x: &[f32], dy: &[f32]) -> Vec<f32> {
     })
 }
 
-fn host(tensor: &FlexTensor) -> FlexTensor {
-    tensor.to_contiguous()
-}
-
-fn values(tensor: &FlexTensor) -> &[f32] {
-    tensor.as_slice::<f32>().expect("a contiguous f32 tensor")
-}
-
-fn options(stride: usize, padding: usize, groups: usize) -> ConvOptions<2> {
-    ConvOptions::new([stride, stride], [padding, padding], [1, 1], groups)
-}
-
 /// Which of emovox's kernels computes this convolution's gradients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kernel {
@@ -410,6 +387,52 @@ fn kernel(
     Some((d, kernel))
 }
 
+/// Which gradient of a convolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gradient {
+    Input,
+    Weight,
+}
+
+/// One gradient of a convolution: emovox's kernel where one takes it, else Burn's.
+fn gradient(
+    of: Gradient,
+    x: FlexTensor,
+    weight: FlexTensor,
+    dy: FlexTensor,
+    (stride, padding, groups): (usize, usize, usize),
+) -> FlexTensor {
+    let Some((d, kind)) = kernel(&x, &weight, &dy, stride, padding, groups) else {
+        let options = options(stride, padding, groups);
+        return match of {
+            Gradient::Input => Flex::conv2d_x_backward(x, weight, dy, options),
+            Gradient::Weight => Flex::conv2d_weight_backward(x, weight, dy, options),
+        };
+    };
+    let g = contiguous(&dy);
+    let g = f32s(&g);
+    match of {
+        Gradient::Input => {
+            let w = contiguous(&weight);
+            let dx = match kind {
+                Kernel::Depthwise => depthwise_input_grad(&d, f32s(&w), g),
+                Kernel::Pointwise => pointwise_input_grad(&d, f32s(&w), g),
+                Kernel::Dense => dense_input_grad(&d, f32s(&w), g),
+            };
+            from_f32(dx, x.shape())
+        }
+        Gradient::Weight => {
+            let input = contiguous(&x);
+            let dw = match kind {
+                Kernel::Depthwise => depthwise_weight_grad(&d, f32s(&input), g),
+                Kernel::Pointwise => pointwise_weight_grad(&d, f32s(&input), g),
+                Kernel::Dense => dense_weight_grad(&d, f32s(&input), g),
+            };
+            from_f32(dw, weight.shape())
+        }
+    }
+}
+
 impl ConvGradOps for Flex {
     fn conv_input_grad(
         x: FlexTensor,
@@ -419,16 +442,7 @@ impl ConvGradOps for Flex {
         padding: usize,
         groups: usize,
     ) -> FlexTensor {
-        let Some((d, kind)) = kernel(&x, &weight, &dy, stride, padding, groups) else {
-            return Flex::conv2d_x_backward(x, weight, dy, options(stride, padding, groups));
-        };
-        let (w, g) = (host(&weight), host(&dy));
-        let dx = match kind {
-            Kernel::Depthwise => depthwise_input_grad(&d, values(&w), values(&g)),
-            Kernel::Pointwise => pointwise_input_grad(&d, values(&w), values(&g)),
-            Kernel::Dense => dense_input_grad(&d, values(&w), values(&g)),
-        };
-        FlexTensor::from_data(TensorData::new(dx, x.shape()))
+        gradient(Gradient::Input, x, weight, dy, (stride, padding, groups))
     }
 
     fn conv_weight_grad(
@@ -439,15 +453,6 @@ impl ConvGradOps for Flex {
         padding: usize,
         groups: usize,
     ) -> FlexTensor {
-        let Some((d, kind)) = kernel(&x, &weight, &dy, stride, padding, groups) else {
-            return Flex::conv2d_weight_backward(x, weight, dy, options(stride, padding, groups));
-        };
-        let (input, g) = (host(&x), host(&dy));
-        let dw = match kind {
-            Kernel::Depthwise => depthwise_weight_grad(&d, values(&input), values(&g)),
-            Kernel::Pointwise => pointwise_weight_grad(&d, values(&input), values(&g)),
-            Kernel::Dense => dense_weight_grad(&d, values(&input), values(&g)),
-        };
-        FlexTensor::from_data(TensorData::new(dw, weight.shape()))
+        gradient(Gradient::Weight, x, weight, dy, (stride, padding, groups))
     }
 }

@@ -9,7 +9,8 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::tensor::Tensor;
 
-fn options(stride: usize, padding: usize, groups: usize) -> ConvOptions<2> {
+/// Burn's options for a square stride, the same padding on every side, no dilation.
+pub(super) fn options(stride: usize, padding: usize, groups: usize) -> ConvOptions<2> {
     ConvOptions::new([stride, stride], [padding, padding], [1, 1], groups)
 }
 

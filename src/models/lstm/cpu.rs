@@ -11,9 +11,9 @@
 //!   dgates [B, T, 2, G]   gradient of the gate pre-activations
 
 use super::{LstmDims, LstmOps};
+use crate::models::host::{contiguous, f32s, from_f32};
 use burn::backend::TensorMetadata;
 use burn::backend::flex::{Flex, FlexTensor};
-use burn::tensor::{DType, TensorData};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2};
 
@@ -266,23 +266,13 @@ pub fn backward(dims: &LstmDims, state: &[f32], dh: &[f32], w_hh: &[f32]) -> Vec
     out
 }
 
-/// Contiguous f32 host data of a flex tensor.
-fn host(tensor: &FlexTensor) -> FlexTensor {
-    assert_eq!(tensor.dtype(), DType::F32, "the fused BiLSTM runs in f32");
-    tensor.to_contiguous()
-}
-
-fn values(tensor: &FlexTensor) -> &[f32] {
-    tensor.as_slice::<f32>().expect("a contiguous f32 tensor")
-}
-
 /// On flex (CPU memory) the extension runs the twin directly on the tensors' host data.
 impl LstmOps for Flex {
     fn lstm_forward(xproj: FlexTensor, w_hh: FlexTensor) -> FlexTensor {
         let dims = LstmDims::of(&xproj.shape(), &w_hh.shape());
-        let (x, w) = (host(&xproj), host(&w_hh));
-        let state = forward(&dims, values(&x), values(&w));
-        FlexTensor::from_data(TensorData::new(state, dims.state_shape()))
+        let (x, w) = (contiguous(&xproj), contiguous(&w_hh));
+        let state = forward(&dims, f32s(&x), f32s(&w));
+        from_f32(state, dims.state_shape())
     }
 
     fn lstm_backward(state: FlexTensor, dh: FlexTensor, w_hh: FlexTensor) -> FlexTensor {
@@ -292,8 +282,8 @@ impl LstmOps for Flex {
             t: state.shape()[1],
             h,
         };
-        let (s, d, w) = (host(&state), host(&dh), host(&w_hh));
-        let gates = backward(&dims, values(&s), values(&d), values(&w));
-        FlexTensor::from_data(TensorData::new(gates, dims.gates_shape()))
+        let (s, d, w) = (contiguous(&state), contiguous(&dh), contiguous(&w_hh));
+        let gates = backward(&dims, f32s(&s), f32s(&d), f32s(&w));
+        from_f32(gates, dims.gates_shape())
     }
 }

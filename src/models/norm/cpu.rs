@@ -6,9 +6,10 @@
 //! Sums run in eight f32 lanes per plane and in f64 across planes.
 
 use super::BatchNormOps;
+use crate::models::host::{contiguous, f32s, from_f32, lane_sum};
 use burn::backend::flex::{Flex, FlexTensor};
 use burn::backend::{Shape, TensorMetadata};
-use burn::tensor::{DType, TensorData};
+use burn::tensor::DType;
 use rayon::prelude::*;
 
 /// Batch, channels and values per channel of each image.
@@ -40,25 +41,6 @@ impl Dims {
     }
 }
 
-/// sum of f(a[i], b[i]) over a plane, in eight f32 lanes (so the compiler vectorises it),
-/// returned in f64.
-fn plane_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f64 {
-    let mut lanes = [0.0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = a8
-        .remainder()
-        .iter()
-        .zip(b8.remainder())
-        .map(|(&x, &y)| f64::from(f(x, y)))
-        .sum();
-    for (x, y) in a8.zip(b8) {
-        for l in 0..8 {
-            lanes[l] += f(x[l], y[l]);
-        }
-    }
-    lanes.iter().map(|&v| f64::from(v)).sum::<f64>() + tail
-}
-
 /// Per channel, sum over its planes of `f(plane index b, plane)`.
 fn per_channel(d: &Dims, f: impl Fn(usize, usize) -> f64 + Sync) -> Vec<f64> {
     (0..d.channels)
@@ -72,12 +54,12 @@ pub fn forward(shape: &Shape, x: &[f32], gamma: &[f32], beta: &[f32], epsilon: f
     let d = Dims::of(shape);
     let sums = per_channel(&d, |b, c| {
         let plane = d.plane(x, b, c);
-        plane_sum(plane, plane, |v, _| v)
+        lane_sum(plane, plane, |v, _| v)
     });
     let mean: Vec<f64> = sums.iter().map(|s| s / d.n()).collect();
     let squares = per_channel(&d, |b, c| {
         let (plane, m) = (d.plane(x, b, c), mean[c] as f32);
-        plane_sum(plane, plane, |v, _| (v - m) * (v - m))
+        lane_sum(plane, plane, |v, _| (v - m) * (v - m))
     });
     let var: Vec<f64> = squares.iter().map(|s| s / d.n()).collect();
     let mut y = vec![0.0f32; x.len()];
@@ -107,11 +89,11 @@ pub fn backward(
     let inv_std: Vec<f64> = var.iter().map(|&v| 1.0 / (f64::from(v) + epsilon).sqrt()).collect();
     let dbeta = per_channel(&d, |b, c| {
         let plane = d.plane(dy, b, c);
-        plane_sum(plane, plane, |g, _| g)
+        lane_sum(plane, plane, |g, _| g)
     });
     let dgamma = per_channel(&d, |b, c| {
         let m = mean[c];
-        inv_std[c] * plane_sum(d.plane(dy, b, c), d.plane(x, b, c), |g, v| g * (v - m))
+        inv_std[c] * lane_sum(d.plane(dy, b, c), d.plane(x, b, c), |g, v| g * (v - m))
     });
     let mut dx = vec![0.0f32; x.len()];
     dx.par_chunks_mut(d.spatial.max(1)).enumerate().for_each(|(bc, out)| {
@@ -126,18 +108,6 @@ pub fn backward(
     });
     let narrow = |v: Vec<f64>| v.into_iter().map(|s| s as f32).collect();
     (dx, narrow(dgamma), narrow(dbeta))
-}
-
-fn values(tensor: &FlexTensor) -> FlexTensor {
-    tensor.to_contiguous()
-}
-
-fn slice(tensor: &FlexTensor) -> &[f32] {
-    tensor.as_slice::<f32>().expect("a contiguous f32 tensor")
-}
-
-fn tensor(data: Vec<f32>, shape: Shape) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(data, shape))
 }
 
 fn all_f32(tensors: &[&FlexTensor]) -> bool {
@@ -157,9 +127,13 @@ impl BatchNormOps for Flex {
         }
         let shape = x.shape();
         let channels = Shape::new([shape[1]]);
-        let (x, gamma, beta) = (values(&x), values(&gamma), values(&beta));
-        let (y, mean, var) = forward(&shape, slice(&x), slice(&gamma), slice(&beta), epsilon);
-        (tensor(y, shape), tensor(mean, channels.clone()), tensor(var, channels))
+        let (x, gamma, beta) = (contiguous(&x), contiguous(&gamma), contiguous(&beta));
+        let (y, mean, var) = forward(&shape, f32s(&x), f32s(&gamma), f32s(&beta), epsilon);
+        (
+            from_f32(y, shape),
+            from_f32(mean, channels.clone()),
+            from_f32(var, channels),
+        )
     }
 
     fn norm_train_backward(
@@ -179,25 +153,25 @@ impl BatchNormOps for Flex {
         let shape = x.shape();
         let channels = Shape::new([shape[1]]);
         let (x, gamma, mean, variance, dy) = (
-            values(&x),
-            values(&gamma),
-            values(&mean),
-            values(&variance),
-            values(&dy),
+            contiguous(&x),
+            contiguous(&gamma),
+            contiguous(&mean),
+            contiguous(&variance),
+            contiguous(&dy),
         );
         let (dx, dgamma, dbeta) = backward(
             &shape,
-            slice(&x),
-            slice(&gamma),
-            slice(&mean),
-            slice(&variance),
-            slice(&dy),
+            f32s(&x),
+            f32s(&gamma),
+            f32s(&mean),
+            f32s(&variance),
+            f32s(&dy),
             epsilon,
         );
         (
-            tensor(dx, shape),
-            tensor(dgamma, channels.clone()),
-            tensor(dbeta, channels),
+            from_f32(dx, shape),
+            from_f32(dgamma, channels.clone()),
+            from_f32(dbeta, channels),
         )
     }
 }
