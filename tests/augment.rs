@@ -213,6 +213,8 @@ fn waveform_augmentation_is_reproducible_and_does_what_it_says() {
         noise_colours: vec![NoiseColour::White, NoiseColour::Pink, NoiseColour::Brown],
         babble_snr_db: Some((5.0, 20.0)),
         reverb_rt60: Some((0.2, 0.8)),
+        room_rt60: Some((0.2, 1.0)),
+        clip_db: Some((3.0, 20.0)),
         band_limit: true,
         pitch_semitones: 2.0,
         speeds: vec![0.9, 1.0, 1.1],
@@ -222,4 +224,37 @@ fn waveform_augmentation_is_reproducible_and_does_what_it_says() {
     assert_eq!(w, world.apply(&x, 16_000, &mut rng::seeded(11, 0), &pool).unwrap());
     assert_eq!(w.len(), x.len());
     assert!(w.iter().all(|v| v.is_finite()) && max_abs(&w, &x) > 0.01);
+}
+
+#[test]
+fn rooms_and_clipping_reach_half_the_clips() {
+    let x = sine(300.0, 0.5, 16_000, 1.0);
+    let rooms = AudioAugment {
+        room_rt60: Some((0.4, 0.8)),
+        ..AudioAugment::default()
+    };
+    let clipping = AudioAugment {
+        clip_db: Some((20.0, 20.0)),
+        ..AudioAugment::default()
+    };
+    let (mut reverberant, mut clipped) = (0, 0);
+    for seed in 0..40 {
+        let r = rooms.apply(&x, 16_000, &mut rng::seeded(seed, 1), &[]).unwrap();
+        assert_eq!(r.len(), x.len());
+        if max_abs(&r, &x) > 1e-3 {
+            reverberant += 1;
+            // The room keeps the level (reverberate rescales to the input's power).
+            let power = |v: &[f32]| v.iter().map(|s| s * s).sum::<f32>();
+            assert!((power(&r) / power(&x) - 1.0).abs() < 1e-3);
+        }
+        let c = clipping.apply(&x, 16_000, &mut rng::seeded(seed, 2), &[]).unwrap();
+        if max_abs(&c, &x) > 1e-3 {
+            clipped += 1;
+            // Driven 20 dB over full scale: most samples sit at the rails.
+            assert!(c.iter().all(|v| v.abs() <= 1.0));
+            assert!(c.iter().filter(|v| v.abs() == 1.0).count() > x.len() / 2);
+        }
+    }
+    assert!((10..=30).contains(&reverberant), "{reverberant} of 40 in a room");
+    assert!((10..=30).contains(&clipped), "{clipped} of 40 clipped");
 }

@@ -399,3 +399,36 @@ fn real_corpora_counts_and_every_clip_decodes() {
         &failures[..failures.len().min(5)]
     );
 }
+
+#[test]
+fn emodb_counts_and_every_clip_decodes() {
+    let Some(dir) = shared_emodb() else { return };
+    let corpus = Corpus::scan(&[dir]).unwrap();
+    let s = corpus.summary();
+    assert_eq!((s.total, s.unparsed), (535, 0), "{:?}", s.unparsed_files);
+    assert_eq!((s.by_corpus["emodb"].clips, s.by_corpus["emodb"].speakers), (535, 10));
+    let expected: BTreeMap<&str, usize> = [
+        ("angry", 127),
+        ("bored", 81),
+        ("disgust", 46),
+        ("fearful", 69),
+        ("happy", 71),
+        ("sad", 62),
+        ("neutral", 79),
+    ]
+    .into();
+    assert_eq!(s.by_class.len(), expected.len(), "{:?}", s.by_class);
+    for (class, n) in expected {
+        assert_eq!(s.by_class[class], n, "{class}");
+    }
+    let failures: Vec<String> = corpus
+        .clips
+        .par_iter()
+        .filter_map(|clip| match decode_file(&clip.path) {
+            Ok(a) if a.sample_rate == 16_000 && a.samples.len() > 8_000 => None,
+            Ok(a) => Some(format!("{}: {} Hz, {} samples", clip.path.display(), a.sample_rate, a.samples.len())),
+            Err(e) => Some(e.to_string()),
+        })
+        .collect();
+    assert!(failures.is_empty(), "{} clips failed: {:?}", failures.len(), &failures[..failures.len().min(5)]);
+}

@@ -261,18 +261,18 @@ fn a_long_file_streams_in_windows_with_the_in_memory_labels() {
     // Each window's label is that of the same samples classified as a file of their own.
     let predictor =
         emovox::predict::Predictor::load(&emovox::predict::default_model_dir(), emovox::gpu::Compute::cpu()).unwrap();
-    // The file resampled at once, cut at the windows' bounds, each window scaled to the
-    // model's speech level as a file of its own would be.
+    // The file resampled at once, cut at the windows' bounds, each window without its DC offset
+    // and scaled to the model's speech level as a file of its own would be.
     let rate = predictor.clip.sample_rate;
     let resampled = emovox::audio::resample(&x, RATE, rate).unwrap();
     let clips: Vec<Vec<f32>> = windows
         .iter()
         .map(|w| {
             let at = |key: &str| ((w[key].as_f64().unwrap() * rate as f64).round() as usize).min(resampled.len());
-            let window = &resampled[at("start")..at("end")];
+            let window = emovox::audio::remove_dc(&resampled[at("start")..at("end")]);
             match predictor.clip.loudness_db {
-                Some(target) => emovox::audio::normalize_loudness(window, rate, target),
-                None => window.to_vec(),
+                Some(target) => emovox::audio::normalize_loudness(&window, rate, target),
+                None => window,
             }
         })
         .collect();

@@ -1,7 +1,7 @@
 //! How a decoded file becomes a fixed-format clip ([`ClipConfig`]: rate, trimming, level,
 //! length), with the helpers a batch needs.
 
-use super::{Audio, decode_file, normalize_loudness, resample};
+use super::{Audio, decode_file, normalize_loudness, remove_dc, resample};
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -41,9 +41,11 @@ impl ClipConfig {
             .map(|d| (d as f64 * self.sample_rate as f64).round() as usize)
     }
 
-    /// Resamples, normalises the level, trims and fits one decoded file.
+    /// Resamples, removes the DC offset, normalises the level, trims and fits one decoded file.
     pub fn prepare(&self, audio: &Audio) -> Result<Vec<f32>> {
-        let mut x = resample(&audio.samples, audio.sample_rate, self.sample_rate)?;
+        // DC goes before resampling, whose filter would ring at the offset's edges.
+        let x = remove_dc(&audio.samples);
+        let mut x = resample(&x, audio.sample_rate, self.sample_rate)?;
         if let Some(target) = self.loudness_db {
             x = normalize_loudness(&x, self.sample_rate, target);
         }

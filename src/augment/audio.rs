@@ -1,12 +1,14 @@
 //! Audio-domain augmentation, applied to training waveforms on the CPU before the front end
 //! (features are recomputed every epoch), in this order: speed perturbation, pitch shift,
-//! circular time shift, reverberation (synthetic rooms of random RT60), band-limiting
-//! (telephone band or a codec-like low-pass), random gain, additive noise (white, pink or
-//! brown) and babble (other training clips) at random SNRs. Every field is off by default and
+//! circular time shift, reverberation (synthetic rooms of random RT60), image-method rooms
+//! (random size, absorption and source distance), band-limiting (telephone band or a
+//! codec-like low-pass), random gain, additive noise (white, pink or brown) and babble (other
+//! training clips) at random SNRs, and clipping. Every field is off by default and
 //! recorded in config.json; effects that are off draw no random numbers, so older configs
 //! replay their draws.
 
 use super::channel::{self, NoiseColour};
+use super::room;
 use crate::audio::{fit_length, resample};
 use crate::error::Result;
 use crate::rng::{self, SeededRng};
@@ -31,6 +33,13 @@ pub struct AudioAugment {
     /// Reverberation with a synthetic room of RT60 uniform in [min, max] seconds, half the time.
     #[serde(default)]
     pub reverb_rt60: Option<(f32, f32)>,
+    /// Half the time, an image-method room ([`room::random_room`]) of RT60 uniform in
+    /// [min, max] seconds.
+    #[serde(default)]
+    pub room_rt60: Option<(f32, f32)>,
+    /// Half the time, clipping with the peak driven uniform [min, max] dB above full scale.
+    #[serde(default)]
+    pub clip_db: Option<(f32, f32)>,
     /// Half the time, band-limit: the telephone band (300-3400 Hz) or a low-pass at 3.5-8 kHz.
     #[serde(default)]
     pub band_limit: bool,
@@ -53,6 +62,8 @@ impl AudioAugment {
             || self.noise_snr_db.is_some()
             || self.babble_snr_db.is_some()
             || self.reverb_rt60.is_some()
+            || self.room_rt60.is_some()
+            || self.clip_db.is_some()
             || self.band_limit
             || self.pitch_semitones > 0.0
             || !self.speeds.is_empty()
@@ -86,6 +97,12 @@ impl AudioAugment {
             let rt60 = between(rng, range).max(0.05);
             y = channel::reverberate(&y, &channel::room_impulse(rate, rt60, rng));
         }
+        if let Some(range) = self.room_rt60
+            && rng::uniform(rng) < 0.5
+        {
+            let room = room::random_room(range, rng);
+            y = channel::reverberate(&y, &room.impulse_response(rate, 1.2 * room.eyring_rt60()));
+        }
         if self.band_limit && rng::uniform(rng) < 0.5 {
             y = if rng::uniform(rng) < 0.5 {
                 channel::band_limit(&y, rate, 300.0, 3400.0)
@@ -109,6 +126,11 @@ impl AudioAugment {
             let talkers = 3 + (rng.next_u32() as usize) % 4;
             let snr = between(rng, range);
             y = channel::add_at_snr(&y, &channel::babble(pool, talkers, y.len(), rng), snr);
+        }
+        if let Some(range) = self.clip_db
+            && rng::uniform(rng) < 0.5
+        {
+            y = channel::overdrive(&y, between(rng, range));
         }
         Ok(y)
     }

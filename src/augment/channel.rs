@@ -1,7 +1,7 @@
 //! What the world does to a recording, as plain functions on mono waveforms: additive noise
 //! (white, pink, brown, or babble from other clips) at an exact SNR, reverberation through a
 //! synthesised room impulse response of a given RT60, band-limiting (telephone band, codec
-//! low-pass), and pitch shift at constant duration. Training augmentation
+//! low-pass), clipping, and pitch shift at constant duration. Training augmentation
 //! ([`super::AudioAugment`]) and the robustness report draw on the same functions.
 
 use crate::audio::resample;
@@ -79,9 +79,9 @@ pub fn add_at_snr(x: &[f32], noise: &[f32], snr_db: f32) -> Vec<f32> {
 }
 
 /// Babble: the sum of `talkers` clips from `pool`, each from a random offset, `len` long.
-pub fn babble(pool: &[Vec<f32>], talkers: usize, len: usize, rng: &mut SeededRng) -> Vec<f32> {
+pub fn babble(pool: &[impl AsRef<[f32]>], talkers: usize, len: usize, rng: &mut SeededRng) -> Vec<f32> {
     let mut out = vec![0.0f32; len];
-    let voices: Vec<&Vec<f32>> = pool.iter().filter(|c| !c.is_empty()).collect();
+    let voices: Vec<&[f32]> = pool.iter().map(AsRef::as_ref).filter(|c| !c.is_empty()).collect();
     if voices.is_empty() {
         return out;
     }
@@ -93,6 +93,17 @@ pub fn babble(pool: &[Vec<f32>], talkers: usize, len: usize, rng: &mut SeededRng
         }
     }
     out
+}
+
+/// An overdriven input stage: `x` amplified so that its loudest sample lies `db` above full
+/// scale, then clipped to [-1, 1].
+pub fn overdrive(x: &[f32], db: f32) -> Vec<f32> {
+    let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    if peak <= 0.0 {
+        return x.to_vec();
+    }
+    let g = 10f32.powf(db / 20.0) / peak;
+    x.iter().map(|v| (v * g).clamp(-1.0, 1.0)).collect()
 }
 
 /// A synthetic room impulse response: a unit direct path, then Gaussian noise under an

@@ -2,13 +2,15 @@
 //! kernel with a CPU reference: [`warp`] (resize / rotate / zoom / shift / brightness /
 //! contrast), [`mask`] (SpecAugment), [`mixup`]; their random draws in [`config`]; and
 //! waveform augmentation on the CPU decode side in [`audio`], built on the channel effects of
-//! [`channel`] (noise, babble, reverberation, band-limiting, pitch shift).
+//! [`channel`] (noise, babble, reverberation, band-limiting, pitch shift, clipping) and the
+//! image-method rooms of [`room`].
 
 pub mod audio;
 pub mod channel;
 pub mod config;
 pub mod mask;
 pub mod mixup;
+pub mod room;
 pub mod warp;
 
 pub use audio::AudioAugment;

@@ -54,11 +54,20 @@ pub fn run() -> Result<ExitCode> {
         Command::Augment(a) => augment::run(a),
         Command::Predict(a) => predict::run(*a),
         Command::ExportModel(a) => predict::export(a),
-        Command::Train(a) => train::run_train(*a),
+        Command::Train(a) => {
+            crate::keep_freed_memory();
+            train::run_train(*a)
+        }
         Command::Eval(a) => eval::run_eval(a),
         Command::Serve(a) => serve::serve(a),
-        Command::Bench(c) => bench::run(c),
+        Command::Bench(c) => {
+            crate::keep_freed_memory();
+            bench::run(c)
+        }
         Command::ImportWeights(a) => weights::run(a),
-        Command::Reproduce(a) => reproduce::run(a),
+        Command::Reproduce(a) => {
+            crate::keep_freed_memory();
+            reproduce::run(a)
+        }
     }
 }

@@ -82,9 +82,10 @@ fn run_robustness(args: &EvalArgs) -> Result<ExitCode> {
         report.accuracy,
         predictor.compute.info.describe()
     );
-    println!("{:<30} {:>10} {:>9}", "condition", "unchanged", "accuracy");
+    println!("UAR {:.3} as recorded", report.uar);
+    println!("{:<32} {:>10} {:>9} {:>6}", "condition", "unchanged", "accuracy", "UAR");
     for c in &report.conditions {
-        println!("{:<30} {:>10.3} {:>9.3}", c.condition, c.unchanged, c.accuracy);
+        println!("{:<32} {:>10.3} {:>9.3} {:>6.3}", c.condition, c.unchanged, c.accuracy, c.uar);
     }
     Ok(ExitCode::SUCCESS)
 }

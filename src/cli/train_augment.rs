@@ -68,6 +68,14 @@ pub struct AugmentArgs {
     /// MIN:MAX seconds, e.g. `0.2:0.8`.
     #[arg(long, value_parser = parse_range)]
     audio_reverb: Option<(f32, f32)>,
+    /// Waveform augmentation: image-method rooms (half the clips) of RT60 in MIN:MAX seconds,
+    /// random size and a source 0.3-3 m from the microphone, e.g. `0.2:1.0`.
+    #[arg(long, value_parser = parse_range)]
+    audio_room: Option<(f32, f32)>,
+    /// Waveform augmentation: clip half the clips, the peak driven MIN:MAX dB above full
+    /// scale, e.g. `3:20`.
+    #[arg(long, value_parser = parse_range)]
+    audio_clip: Option<(f32, f32)>,
     /// Waveform augmentation: band-limit half the clips (telephone band or a 3.5-8 kHz low-pass).
     #[arg(long)]
     audio_band_limit: bool,
@@ -123,8 +131,12 @@ impl AugmentArgs {
         {
             bail!("--zoom must be at least 1, and --mixup, --shift, --brightness, --contrast not negative");
         }
-        if self.audio_reverb.is_some_and(|(lo, _)| lo <= 0.0) || !(0.0..=12.0).contains(&self.audio_pitch) {
-            bail!("--audio-reverb RT60s must be positive and --audio-pitch within 0-12 semitones");
+        let positive = |range: Option<(f32, f32)>| range.is_none_or(|(lo, _)| lo > 0.0);
+        if !positive(self.audio_reverb) || !positive(self.audio_room) || !(0.0..=12.0).contains(&self.audio_pitch) {
+            bail!("--audio-reverb and --audio-room RT60s must be positive and --audio-pitch within 0-12 semitones");
+        }
+        if self.audio_clip.is_some_and(|(lo, hi)| lo < 0.0 || hi > 60.0) {
+            bail!("--audio-clip must lie within 0:60 dB");
         }
         Ok(())
     }
@@ -164,6 +176,8 @@ impl AugmentArgs {
                 .collect(),
             babble_snr_db: self.audio_babble,
             reverb_rt60: self.audio_reverb,
+            room_rt60: self.audio_room,
+            clip_db: self.audio_clip,
             band_limit: self.audio_band_limit,
             pitch_semitones: self.audio_pitch,
             speeds: self.audio_speed.clone(),

@@ -1,14 +1,18 @@
 //! How much a model's answers depend on the recording rather than the speaker's emotion: for a
-//! set of labelled clips, the share of labels left unchanged and the accuracy under gain
-//! changes, peak normalisation, white noise, the telephone band and reverberation, each
-//! predicted exactly as `emovox predict` predicts a file.
+//! set of labelled clips, the share of labels left unchanged, the accuracy and the UAR under
+//! gain changes, peak normalisation, white noise, the telephone band, rooms (a synthetic
+//! exponential tail, and image-method rooms of given RT60 and direct-to-reverberant ratio),
+//! babble, clipping, a DC offset and speed changes, each predicted exactly as `emovox predict`
+//! predicts a file. Score it on clips the model did not train on (a held-out corpus).
 
-use crate::audio::decode_file;
+use crate::audio::{decode_file, resample};
 use crate::augment::channel::{self, NoiseColour};
+use crate::augment::room::calibrated_room;
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::predict::{PredictOptions, Predictor, predict_clips};
 use crate::rng;
+use crate::scores::Metrics;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -23,12 +27,27 @@ pub enum Condition {
     Noise(f32),
     /// 300-3400 Hz.
     Telephone,
-    /// A synthetic room of this RT60 in seconds.
+    /// A synthetic room (exponentially decaying noise) of this RT60 in seconds.
     Reverb(f32),
+    /// An image-method room of this RT60 (s) with this direct-to-reverberant ratio (dB).
+    Room { rt60: f32, drr_db: f32 },
+    /// Six other clips of the set talking at this SNR in dB.
+    Babble(f32),
+    /// Amplified until the peak lies this many dB above full scale, then clipped.
+    Clipping(f32),
+    /// This constant added to every sample.
+    DcOffset(f32),
+    /// Played this many times faster (pitch and tempo).
+    Speed(f32),
 }
 
+/// Talkers in the babble condition.
+const BABBLE_TALKERS: usize = 6;
+/// Rooms drawn per room condition (clip i hears room i mod ROOMS).
+const ROOMS: usize = 8;
+
 /// The conditions of the report.
-pub const CONDITIONS: [Condition; 10] = [
+pub const CONDITIONS: [Condition; 22] = [
     Condition::Gain(-30.0),
     Condition::Gain(-20.0),
     Condition::Gain(-10.0),
@@ -39,7 +58,25 @@ pub const CONDITIONS: [Condition; 10] = [
     Condition::Noise(10.0),
     Condition::Telephone,
     Condition::Reverb(0.6),
+    Condition::Room { rt60: 0.3, drr_db: 3.0 },
+    Condition::Room { rt60: 0.3, drr_db: -3.0 },
+    Condition::Room { rt60: 0.6, drr_db: 3.0 },
+    Condition::Room { rt60: 0.6, drr_db: -3.0 },
+    Condition::Room { rt60: 0.9, drr_db: 3.0 },
+    Condition::Room { rt60: 0.9, drr_db: -3.0 },
+    Condition::Babble(20.0),
+    Condition::Babble(10.0),
+    Condition::Clipping(20.0),
+    Condition::DcOffset(0.1),
+    Condition::Speed(0.95),
+    Condition::Speed(1.05),
 ];
+
+/// What the conditions draw on besides the clip: the other clips (babble) and the rooms.
+struct Scene<'a> {
+    clips: &'a [Vec<f32>],
+    rooms: Vec<Vec<f32>>,
+}
 
 impl Condition {
     pub fn name(self) -> String {
@@ -49,13 +86,30 @@ impl Condition {
             Condition::Noise(snr) => format!("white noise {snr} dB SNR"),
             Condition::Telephone => "telephone band".into(),
             Condition::Reverb(rt60) => format!("reverberation RT60 {rt60} s"),
+            Condition::Room { rt60, drr_db } => format!("room RT60 {rt60} s, DRR {drr_db:+} dB"),
+            Condition::Babble(snr) => format!("babble {snr} dB SNR"),
+            Condition::Clipping(db) => format!("clipping +{db} dB"),
+            Condition::DcOffset(dc) => format!("DC offset {dc}"),
+            Condition::Speed(s) => format!("speed {s}"),
         }
     }
 
-    /// The changed clip (`index` seeds the noise and the room).
-    pub fn apply(self, x: &[f32], rate: u32, index: usize) -> Vec<f32> {
+    /// The impulse responses of this condition's rooms (none for the other conditions).
+    fn rooms(self, rate: u32) -> Vec<Vec<f32>> {
+        let Condition::Room { rt60, drr_db } = self else {
+            return Vec::new();
+        };
+        (0..ROOMS)
+            .into_par_iter()
+            .map(|k| calibrated_room(rate, rt60, drr_db, &mut rng::seeded(k as u64, 0x5_0B0E)).1)
+            .collect()
+    }
+
+    /// The changed clip `index` of the scene (which seeds the noise and picks the room).
+    fn apply(self, scene: &Scene, index: usize, rate: u32) -> Result<Vec<f32>> {
+        let x = &scene.clips[index];
         let mut rng = rng::seeded(index as u64, 0x0B05_7A7E);
-        match self {
+        Ok(match self {
             Condition::Gain(db) => {
                 let g = 10f32.powf(db / 20.0);
                 x.iter().map(|v| v * g).collect()
@@ -69,7 +123,20 @@ impl Condition {
             }
             Condition::Telephone => channel::band_limit(x, rate, 300.0, 3400.0),
             Condition::Reverb(rt60) => channel::reverberate(x, &channel::room_impulse(rate, rt60, &mut rng)),
-        }
+            Condition::Room { .. } => channel::reverberate(x, &scene.rooms[index % scene.rooms.len()]),
+            Condition::Babble(snr) => {
+                let others: Vec<&[f32]> = (scene.clips.iter().enumerate())
+                    .filter(|&(j, _)| j != index)
+                    .map(|(_, c)| c.as_slice())
+                    .collect();
+                let talk = channel::babble(&others, BABBLE_TALKERS, x.len(), &mut rng);
+                channel::add_at_snr(x, &talk, snr)
+            }
+            Condition::Clipping(db) => channel::overdrive(x, db),
+            Condition::DcOffset(dc) => x.iter().map(|v| v + dc).collect(),
+            // Played `speed` times faster: the same samples at rate / speed.
+            Condition::Speed(speed) => resample(x, rate, (f64::from(rate) / f64::from(speed)).round() as u32)?,
+        })
     }
 }
 
@@ -80,6 +147,9 @@ pub struct ConditionResult {
     /// Share of clips whose label is the same as on the original recording.
     pub unchanged: f64,
     pub accuracy: f64,
+    /// Unweighted average recall over the classes of the clips.
+    #[serde(default)]
+    pub uar: f64,
 }
 
 /// `emovox eval --robustness`.
@@ -88,6 +158,9 @@ pub struct RobustnessReport {
     pub model: PathBuf,
     pub clips: usize,
     pub accuracy: f64,
+    /// UAR as recorded.
+    #[serde(default)]
+    pub uar: f64,
     pub conditions: Vec<ConditionResult>,
 }
 
@@ -112,6 +185,17 @@ fn agreement(a: &[String], b: &[String]) -> f64 {
     a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / a.len().max(1) as f64
 }
 
+/// UAR of `labels` against the clips' classes (a label outside the model's classes, such as
+/// "silence", counts as wrong).
+fn uar(labels: &[String], truth: &[usize], predictor: &Predictor) -> f64 {
+    let classes = predictor.classes();
+    let mut names = classes.names();
+    let none = names.len();
+    names.push("(no emotion)");
+    let predicted: Vec<usize> = labels.iter().map(|l| classes.index(l).unwrap_or(none)).collect();
+    Metrics::compute(truth, &predicted, &names).uar
+}
+
 /// Predicts `count` clips of `data` as recorded and under every condition.
 pub fn robustness(model: &Path, predictor: &Predictor, data: &[PathBuf], count: usize) -> Result<RobustnessReport> {
     let picked = pick_clips(data, predictor, count)?;
@@ -120,12 +204,13 @@ pub fn robustness(model: &Path, predictor: &Predictor, data: &[PathBuf], count: 
         .par_iter()
         .map(|(path, _)| {
             let a = decode_file(path)?;
-            crate::audio::resample(&a.samples, a.sample_rate, rate)
+            resample(&a.samples, a.sample_rate, rate)
         })
         .collect::<Result<_>>()?;
-    let truth: Vec<String> = picked
+    let classes: Vec<usize> = picked.iter().map(|(_, i)| *i).collect();
+    let truth: Vec<String> = classes
         .iter()
-        .map(|(_, i)| predictor.classes().name(*i).unwrap_or("?").to_string())
+        .map(|&i| predictor.classes().name(i).unwrap_or("?").to_string())
         .collect();
     let options = PredictOptions::default();
     let labels = |clips: &[Vec<f32>]| -> Result<Vec<String>> {
@@ -137,22 +222,27 @@ pub fn robustness(model: &Path, predictor: &Predictor, data: &[PathBuf], count: 
     let original = labels(&audio)?;
     let mut conditions = Vec::new();
     for condition in CONDITIONS {
-        let changed: Vec<Vec<f32>> = audio
-            .par_iter()
-            .enumerate()
-            .map(|(i, x)| condition.apply(x, rate, i))
-            .collect();
+        let scene = Scene {
+            clips: &audio,
+            rooms: condition.rooms(rate),
+        };
+        let changed: Vec<Vec<f32>> = (0..audio.len())
+            .into_par_iter()
+            .map(|i| condition.apply(&scene, i, rate))
+            .collect::<Result<_>>()?;
         let got = labels(&changed)?;
         conditions.push(ConditionResult {
             condition: condition.name(),
             unchanged: agreement(&got, &original),
             accuracy: agreement(&got, &truth),
+            uar: uar(&got, &classes, predictor),
         });
     }
     Ok(RobustnessReport {
         model: model.to_path_buf(),
         clips: audio.len(),
         accuracy: agreement(&original, &truth),
+        uar: uar(&original, &classes, predictor),
         conditions,
     })
 }

@@ -15,7 +15,7 @@ use super::event::{Event, Job};
 use super::source::{ChunkSource, Input};
 use super::{Classifier, PredictOptions, Prediction, Sink};
 use crate::audio::loudness::{frame_len, frame_powers};
-use crate::audio::{StreamResampler, Windower, non_silent_range, normalize_loudness, resample};
+use crate::audio::{StreamResampler, Windower, non_silent_range, normalize_loudness, remove_dc, resample};
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
@@ -66,7 +66,8 @@ impl Plan {
     }
 
     /// Silence, too short, or audio to classify. `loudest` is the loudest 50 ms frame power
-    /// heard so far in this input (updated), which sets the relative gate.
+    /// heard so far in this input (updated), which sets the relative gate. `x` has lost its DC
+    /// offset already, so that it moves neither the gate nor the level.
     fn judge(&self, x: &[f32], trim: bool, loudest: &mut f32) -> Job {
         let powers = frame_powers(x, self.rate);
         let here = powers.iter().copied().fold(0.0f32, f32::max);
@@ -155,7 +156,8 @@ fn produce(index: usize, input: &Input, plan: &Plan, tx: &SyncSender<Event>) -> 
             match source.next_chunk()? {
                 Some(chunk) => head.extend(chunk),
                 None => {
-                    let x = resample(&head, native, plan.rate)?;
+                    // As a training clip: DC off at the input's own rate, then resampled.
+                    let x = resample(&remove_dc(&head), native, plan.rate)?;
                     envelope.push(&x);
                     send(None, plan.judge(&x, true, &mut loudest))?;
                     return Ok((x.len() as f64 / plan.rate as f64, envelope.finish()));
@@ -183,7 +185,7 @@ fn produce(index: usize, input: &Input, plan: &Plan, tx: &SyncSender<Event>) -> 
         for (a, b, x) in windows {
             send(
                 Some((seconds(a), seconds(b))),
-                plan.judge(&x, !plan.timeline, &mut loudest),
+                plan.judge(&remove_dc(&x), !plan.timeline, &mut loudest),
             )?;
         }
         if last {
@@ -246,7 +248,10 @@ pub fn predict_clips(
     options: &PredictOptions,
 ) -> Result<Vec<Prediction>> {
     let plan = Plan::new(predictor, options);
-    let jobs: Vec<Job> = clips.iter().map(|x| plan.judge(x, true, &mut 0.0)).collect();
+    let jobs: Vec<Job> = clips
+        .iter()
+        .map(|x| plan.judge(&remove_dc(x), true, &mut 0.0))
+        .collect();
     let audio: Vec<&[f32]> = jobs
         .iter()
         .filter_map(|j| match j {

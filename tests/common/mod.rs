@@ -15,6 +15,17 @@ pub fn shared_data() -> Option<PathBuf> {
     }
 }
 
+/// `../shared/more-corpora/emodb` next to the checkout, if present.
+pub fn shared_emodb() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/more-corpora/emodb");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: ../shared/more-corpora/emodb is not present");
+        None
+    }
+}
+
 /// `../shared/NAME` (fixtures and pretrained weights beside the checkout). Skipped with a message
 /// when `../shared` itself is absent, like the corpora; a missing file inside a present
 /// `../shared` is a failure.

@@ -1,14 +1,19 @@
-//! Convolutions with emovox's own CPU backward pass. The forward pass is Burn's `conv2d` on
-//! every backend; the gradients of a convolution's input and weight are a backend extension
-//! ([`ConvGradOps`]): on flex, plain-Rust kernels for the convolutions MobileNet is made of
-//! ([`cpu`]: depthwise k x k, and pointwise 1 x 1 as matrix products), Burn's own gradients for
-//! any other convolution and on the other backends; under autodiff the op is one tracked node
-//! whose backward calls them ([`autodiff`]). Burn's generic gradients loop over the channels
-//! of a depthwise convolution one by one and form a pointwise one's weight gradient as a
-//! convolution with an image-sized kernel; these are what made EfficientAT train slowly.
+//! Convolutions with emovox's own CPU kernels, forward and backward, as a backend extension
+//! ([`ConvGradOps`]): on flex ([`cpu`]), plain-Rust kernels on NCHW data: [`depthwise`]
+//! gradients, and convolutions without groups as matrix products through the images' columns
+//! ([`dense`], [`columns`]), in the geometry of [`dims`]; Burn's own ops for any other
+//! convolution and on the other backends; under autodiff the op is one tracked node whose
+//! backward calls them ([`autodiff`]). Burn's generic gradients loop over the channels of a
+//! depthwise convolution one by one and form a pointwise one's weight gradient as a
+//! convolution with an image-sized kernel, and its forward pass turns every image to NHWC
+//! first; these are what made the convolutional networks train slowly.
 
 pub mod autodiff;
+pub mod columns;
 pub mod cpu;
+pub mod dense;
+pub mod depthwise;
+pub mod dims;
 pub mod ops;
 
 pub use ops::{ConvGradOps, conv2d, forward};

@@ -1,0 +1,190 @@
+//! Convolutions as matrix products: a strided matrix view, gemm's product, the per-thread sum
+//! over images, and an image's columns (im2col) and their transpose (col2im).
+
+use super::dims::ConvDims;
+use rayon::prelude::*;
+use std::borrow::Cow;
+
+/// How many threads one matrix product may use.
+#[derive(Clone, Copy)]
+pub struct Threads(gemm::Parallelism);
+
+impl Threads {
+    /// The calling thread only (the caller splits the work across threads).
+    pub const ONE: Threads = Threads(gemm::Parallelism::None);
+
+    /// Rayon's threads when `parts` pieces of work are too few to keep them all busy.
+    pub fn for_parts(parts: usize) -> Threads {
+        let n = rayon::current_num_threads();
+        if parts >= n { Threads::ONE } else { Threads(gemm::Parallelism::Rayon(n)) }
+    }
+}
+
+/// Parts per thread, so that each thread keeps one accumulator of the weight gradient.
+fn per_thread(parts: usize) -> usize {
+    parts.div_ceil(rayon::current_num_threads()).max(1)
+}
+
+/// A matrix read from a slice: element (r, c) at `r * row_stride + c * col_stride`.
+#[derive(Clone, Copy)]
+pub struct Matrix<'a> {
+    data: &'a [f32],
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a> Matrix<'a> {
+    /// A row-major [rows, cols] matrix.
+    pub fn new(data: &'a [f32], rows: usize, cols: usize) -> Matrix<'a> {
+        Matrix {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
+    }
+
+    pub fn t(self) -> Matrix<'a> {
+        Matrix {
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
+    }
+}
+
+/// dst [m, n] (row-major) = a [m, k] b [k, n], added to dst with `accumulate`; gemm's
+/// kernels (AVX-512 where the CPU has it), on the calling thread, or on all of rayon's when
+/// `threads` says so (for work that is not already split across them).
+pub fn matmul(dst: &mut [f32], a: Matrix, b: Matrix, accumulate: bool, threads: Threads) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(b.rows, k, "inner sizes");
+    assert_eq!(dst.len(), m * n, "destination size");
+    let last = |x: &Matrix| (x.rows.max(1) - 1) * x.row_stride + (x.cols.max(1) - 1) * x.col_stride;
+    assert!(m * k == 0 || last(&a) < a.data.len(), "left matrix inside its slice");
+    assert!(k * n == 0 || last(&b) < b.data.len(), "right matrix inside its slice");
+    if m * n == 0 {
+        return;
+    }
+    // SAFETY: the asserts above keep every element gemm reads or writes inside the slices.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a.col_stride as isize,
+            a.row_stride as isize,
+            b.data.as_ptr(),
+            b.col_stride as isize,
+            b.row_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            threads.0,
+        );
+    }
+}
+
+/// The [cols, rows] transpose of a row-major [rows, cols] matrix.
+pub fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; data.len()];
+    for (r, row) in data.chunks(cols.max(1)).enumerate().take(rows) {
+        for (c, &v) in row.iter().enumerate() {
+            out[c * rows + r] = v;
+        }
+    }
+    out
+}
+
+/// Sum over `parts` (images) of `part(n, accumulator)`, into one accumulator of
+/// `len` values per thread.
+pub fn sum_over(parts: usize, len: usize, part: impl Fn(usize, &mut [f32]) + Sync) -> Vec<f32> {
+    (0..parts)
+        .into_par_iter()
+        .with_min_len(per_thread(parts))
+        .fold(
+            || vec![0.0f32; len],
+            |mut acc, n| {
+                part(n, &mut acc);
+                acc
+            },
+        )
+        .reduce(
+            || vec![0.0f32; len],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        )
+}
+
+/// The columns of one image [C_in, H, W] as a row-major matrix [C_in k k, Ho Wo]: row (c, i, j)
+/// holds x[c, ih, iw] for every output position (zero where the kernel reaches into the
+/// padding). A 1 x 1 kernel's columns are the image itself, not copied.
+pub fn im2col<'a>(d: &ConvDims, image: &'a [f32]) -> Cow<'a, [f32]> {
+    if d.unit() {
+        return Cow::Borrowed(image);
+    }
+    let mut cols = vec![0.0f32; d.c_in * d.k * d.k * d.ho * d.wo];
+    for_each_tap(d, &mut cols, |c, ih, j, outs, row| {
+        let x_row = &image[(c * d.h + ih) * d.w..][..d.w];
+        if d.stride == 1 {
+            let start = d.column(outs.start, j);
+            row[outs.clone()].copy_from_slice(&x_row[start..start + outs.len()]);
+        } else {
+            for ow in outs {
+                row[ow] = x_row[d.column(ow, j)];
+            }
+        }
+    });
+    Cow::Owned(cols)
+}
+
+/// Adds column gradients [C_in k k, Ho Wo] back onto the pixels of one image [C_in, H, W]
+/// (the transpose of [`im2col`]).
+pub fn col2im(d: &ConvDims, cols: &mut [f32], image: &mut [f32]) {
+    for_each_tap(d, cols, |c, ih, j, outs, row| {
+        let x_row = &mut image[(c * d.h + ih) * d.w..][..d.w];
+        if d.stride == 1 {
+            let start = d.column(outs.start, j);
+            for (x, g) in x_row[start..start + outs.len()].iter_mut().zip(&row[outs]) {
+                *x += g;
+            }
+        } else {
+            for ow in outs {
+                x_row[d.column(ow, j)] += row[ow];
+            }
+        }
+    });
+}
+
+/// Calls `f(c, ih, j, output columns, output row)` for every column row (c, i, j) and output
+/// row oh whose input row ih lies inside the image; the output row is that column row's [Wo]
+/// stretch for oh.
+fn for_each_tap(
+    d: &ConvDims,
+    cols: &mut [f32],
+    mut f: impl FnMut(usize, usize, usize, std::ops::Range<usize>, &mut [f32]),
+) {
+    let (kk, positions) = (d.k * d.k, d.ho * d.wo);
+    for (r, row) in cols.chunks_mut(positions.max(1)).enumerate() {
+        let (c, i, j) = (r / kk, r % kk / d.k, r % d.k);
+        let outs = d.columns(j);
+        for oh in 0..d.ho {
+            let Some(ih) = d.row(oh, i) else { continue };
+            f(c, ih, j, outs.clone(), &mut row[oh * d.wo..][..d.wo]);
+        }
+    }
+}

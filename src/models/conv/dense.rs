@@ -1,0 +1,67 @@
+//! Convolutions without groups (any square kernel, pointwise 1 x 1 included) on flex as matrix
+//! products on NCHW data, image by image (images split across threads). With an image's
+//! columns C_b [C_in k k, Ho Wo] (im2col; a pointwise convolution's are its pixels), the
+//! weight W [C_out, C_in k k] and the output gradient dY_b [C_out, Ho Wo]:
+//!
+//! - forward Y_b = W C_b;
+//! - input gradient: col2im of W^T dY_b;
+//! - weight gradient: dW = sum_b dY_b C_b^T, accumulated as its transpose C_b dY_b^T: gemm
+//!   works on column-major results, so this way it packs the small dY_b rather than the
+//!   k^2 times larger columns (packing the columns was a quarter of the compact CNN's step).
+//!
+//! Putting several small late-stage images into one product (ResNet34's last stage has 16
+//! positions per image) measured no faster, so each product is one image's.
+
+use super::columns::{Matrix, Threads, col2im, im2col, matmul, sum_over, transpose};
+use super::dims::ConvDims;
+use rayon::prelude::*;
+
+/// Values per input image, output positions per image, rows of the columns (C_in k k).
+fn sizes(d: &ConvDims) -> (usize, usize, usize) {
+    (d.c_in * d.h * d.w, d.ho * d.wo, d.c_in * d.k * d.k)
+}
+
+/// y [B, C_out, Ho, Wo].
+pub fn forward(d: &ConvDims, x: &[f32], weight: &[f32]) -> Vec<f32> {
+    let (image, positions, ckk) = sizes(d);
+    let w = Matrix::new(weight, d.c_out, ckk);
+    let threads = Threads::for_parts(d.batch);
+    let mut y = vec![0.0f32; d.batch * d.c_out * positions];
+    y.par_chunks_mut((d.c_out * positions).max(1))
+        .enumerate()
+        .for_each(|(b, y_image)| {
+            let cols = im2col(d, &x[b * image..][..image]);
+            matmul(y_image, w, Matrix::new(&cols, ckk, positions), false, threads);
+        });
+    y
+}
+
+/// dx [B, C_in, H, W] from dy [B, C_out, Ho, Wo].
+pub fn input_grad(d: &ConvDims, weight: &[f32], dy: &[f32]) -> Vec<f32> {
+    let (image, positions, ckk) = sizes(d);
+    let w_t = Matrix::new(weight, d.c_out, ckk).t();
+    let threads = Threads::for_parts(d.batch);
+    let mut dx = vec![0.0f32; d.batch * image];
+    dx.par_chunks_mut(image.max(1)).enumerate().for_each(|(b, dx_image)| {
+        let dy_b = Matrix::new(&dy[b * d.c_out * positions..][..d.c_out * positions], d.c_out, positions);
+        if d.unit() {
+            matmul(dx_image, w_t, dy_b, false, threads);
+        } else {
+            let mut cols = vec![0.0f32; ckk * positions];
+            matmul(&mut cols, w_t, dy_b, false, threads);
+            col2im(d, &mut cols, dx_image);
+        }
+    });
+    dx
+}
+
+/// dw [C_out, C_in, k, k] from x [B, C_in, H, W] and dy [B, C_out, Ho, Wo].
+pub fn weight_grad(d: &ConvDims, x: &[f32], dy: &[f32]) -> Vec<f32> {
+    let (image, positions, ckk) = sizes(d);
+    let dw_t = sum_over(d.batch, ckk * d.c_out, |b, acc| {
+        let cols = im2col(d, &x[b * image..][..image]);
+        let dy_b = Matrix::new(&dy[b * d.c_out * positions..][..d.c_out * positions], d.c_out, positions);
+        matmul(acc, Matrix::new(&cols, ckk, positions), dy_b.t(), true, Threads::ONE);
+    });
+    transpose(&dw_t, ckk, d.c_out)
+}
