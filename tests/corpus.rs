@@ -426,9 +426,19 @@ fn emodb_counts_and_every_clip_decodes() {
         .par_iter()
         .filter_map(|clip| match decode_file(&clip.path) {
             Ok(a) if a.sample_rate == 16_000 && a.samples.len() > 8_000 => None,
-            Ok(a) => Some(format!("{}: {} Hz, {} samples", clip.path.display(), a.sample_rate, a.samples.len())),
+            Ok(a) => Some(format!(
+                "{}: {} Hz, {} samples",
+                clip.path.display(),
+                a.sample_rate,
+                a.samples.len()
+            )),
             Err(e) => Some(e.to_string()),
         })
         .collect();
-    assert!(failures.is_empty(), "{} clips failed: {:?}", failures.len(), &failures[..failures.len().min(5)]);
+    assert!(
+        failures.is_empty(),
+        "{} clips failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
 }

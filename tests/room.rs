@@ -10,7 +10,14 @@ use emovox::rng;
 #[test]
 fn calibrated_rooms_have_the_requested_rt60_and_drr() {
     let rate = 16_000;
-    for (rt60, drr) in [(0.3, 3.0), (0.3, -3.0), (0.6, 3.0), (0.6, -3.0), (0.9, 3.0), (0.9, -3.0)] {
+    for (rt60, drr) in [
+        (0.3, 3.0),
+        (0.3, -3.0),
+        (0.6, 3.0),
+        (0.6, -3.0),
+        (0.9, 3.0),
+        (0.9, -3.0),
+    ] {
         for seed in 0..3 {
             let (room, h) = calibrated_room(rate, rt60, drr, &mut rng::seeded(seed, 7));
             let (t, d) = (rt60_of(&h, rate), drr_of(&h, rate));

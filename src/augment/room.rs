@@ -177,7 +177,9 @@ pub fn calibrated_room(rate: u32, rt60: f32, drr_db: f32, rng: &mut SeededRng) -
     };
     // Unknowns: u = ln(-ln(1 - alpha)) and v = ln r; errors: ln(T / rt60) and DRR - drr_db.
     let mut u = (-(1.0 - eyring_absorption(size, rt60)).ln()).ln();
-    let mut v = (0.057 * (volume / rt60).sqrt() * 10f32.powf(-drr_db / 20.0)).max(0.1).ln();
+    let mut v = (0.057 * (volume / rt60).sqrt() * 10f32.powf(-drr_db / 20.0))
+        .max(0.1)
+        .ln();
     // Slopes before two points are known: T goes about as 1 / (-ln(1 - alpha))^1.5 and the
     // direct energy as 1 / r^2 (DRR -8.7 dB per unit of ln r).
     let (mut slope_u, mut slope_v) = (-1.5f32, -8.7f32);
@@ -197,7 +199,11 @@ pub fn calibrated_room(rate: u32, rt60: f32, drr_db: f32, rng: &mut SeededRng) -
         if let Some((u0, v0, e_t0, e_d0)) = last {
             let secant = |de: f32, dx: f32, fallback: f32| {
                 let s = de / dx;
-                if dx.abs() > 1e-4 && s.is_finite() && s < 0.0 { s } else { fallback }
+                if dx.abs() > 1e-4 && s.is_finite() && s < 0.0 {
+                    s
+                } else {
+                    fallback
+                }
             };
             slope_u = secant(e_t - e_t0, u - u0, slope_u);
             slope_v = secant(e_d - e_d0, v - v0, slope_v);
@@ -233,7 +239,12 @@ mod tests {
         let t = (10f32.sqrt() - 1.0) / SPEED_OF_SOUND * rate as f32;
         let (i, f) = (t as usize, t.fract());
         let expected = 2.0 * beta / 10f32.sqrt();
-        assert!((h[i] - expected * (1.0 - f)).abs() < 1e-3, "{} vs {}", h[i], expected * (1.0 - f));
+        assert!(
+            (h[i] - expected * (1.0 - f)).abs() < 1e-3,
+            "{} vs {}",
+            h[i],
+            expected * (1.0 - f)
+        );
         // Nothing between the direct path and them (the side walls' paths are longer).
         assert!(h[1..i].iter().all(|&v| v == 0.0));
     }

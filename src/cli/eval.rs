@@ -85,7 +85,10 @@ fn run_robustness(args: &EvalArgs) -> Result<ExitCode> {
     println!("UAR {:.3} as recorded", report.uar);
     println!("{:<32} {:>10} {:>9} {:>6}", "condition", "unchanged", "accuracy", "UAR");
     for c in &report.conditions {
-        println!("{:<32} {:>10.3} {:>9.3} {:>6.3}", c.condition, c.unchanged, c.accuracy, c.uar);
+        println!(
+            "{:<32} {:>10.3} {:>9.3} {:>6.3}",
+            c.condition, c.unchanged, c.accuracy, c.uar
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

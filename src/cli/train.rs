@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use emovox::corpus::LabelSpec;
 use emovox::models::{ModelKind, SvmConfig};
 use emovox::reproduce::paper_row;
-use emovox::run::{ExperimentConfig, NetParams, Protocol, RepeatResult, TrainConfig};
+use emovox::run::{ExperimentConfig, NetParams, Protocol, RepeatResult, TrainConfig, corpus_summaries};
 use emovox::scores::{Metrics, Summary};
 use emovox::train::experiment;
 use std::path::PathBuf;
@@ -182,6 +182,12 @@ pub(super) fn print_results(title: &str, repeats: &[RepeatResult], summary: &Sum
         println!(
             "mean ± std over {}: accuracy {}, macro-F1 {}, weighted-F1 {}, UAR {}",
             summary.repeats, summary.accuracy, summary.macro_f1, summary.weighted_f1, summary.uar
+        );
+    }
+    for (corpus, s) in corpus_summaries(repeats) {
+        println!(
+            "{corpus} clips ({} repeats): accuracy {}, macro-F1 {}, UAR {}",
+            s.repeats, s.accuracy, s.macro_f1, s.uar
         );
     }
     println!("\nper class (pooled over repeats):");

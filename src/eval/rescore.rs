@@ -161,8 +161,10 @@ pub fn evaluate_run(run_dir: &Path, options: &RescoreOptions) -> Result<EvalRepo
     let mut repeats = Vec::new();
     let mut score = |repeat: &RepeatResult, shared: &SharedClasses, test: &[usize], scores: &[Vec<f64>]| {
         let truth: Vec<usize> = test.iter().map(|&i| labels[i]).collect();
+        let corpora: Vec<&str> = test.iter().map(|&i| loaded.clips[i].corpus.name()).collect();
         repeats.push(RepeatResult {
             metrics: shared.score(&truth, scores),
+            by_corpus: shared.score_by_group(&truth, scores, &corpora),
             test_clips: test.len(),
             scored_classes: shared.names(),
             ..repeat.clone()

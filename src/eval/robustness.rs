@@ -30,7 +30,10 @@ pub enum Condition {
     /// A synthetic room (exponentially decaying noise) of this RT60 in seconds.
     Reverb(f32),
     /// An image-method room of this RT60 (s) with this direct-to-reverberant ratio (dB).
-    Room { rt60: f32, drr_db: f32 },
+    Room {
+        rt60: f32,
+        drr_db: f32,
+    },
     /// Six other clips of the set talking at this SNR in dB.
     Babble(f32),
     /// Amplified until the peak lies this many dB above full scale, then clipped.
@@ -59,11 +62,20 @@ pub const CONDITIONS: [Condition; 22] = [
     Condition::Telephone,
     Condition::Reverb(0.6),
     Condition::Room { rt60: 0.3, drr_db: 3.0 },
-    Condition::Room { rt60: 0.3, drr_db: -3.0 },
+    Condition::Room {
+        rt60: 0.3,
+        drr_db: -3.0,
+    },
     Condition::Room { rt60: 0.6, drr_db: 3.0 },
-    Condition::Room { rt60: 0.6, drr_db: -3.0 },
+    Condition::Room {
+        rt60: 0.6,
+        drr_db: -3.0,
+    },
     Condition::Room { rt60: 0.9, drr_db: 3.0 },
-    Condition::Room { rt60: 0.9, drr_db: -3.0 },
+    Condition::Room {
+        rt60: 0.9,
+        drr_db: -3.0,
+    },
     Condition::Babble(20.0),
     Condition::Babble(10.0),
     Condition::Clipping(20.0),

@@ -14,4 +14,6 @@ pub use config::{DEFAULT_LOUDNESS_DB, ExperimentConfig, NetParams, TrainConfig, 
 pub use files::{read_json, write_atomic, write_json};
 pub use model_dir::{RunRepeats, SavedNetwork, export_model, saved_networks};
 pub use protocol::{Protocol, scored_rows, truth_of};
-pub use record::{EpochRecord, ExperimentResult, FitState, Manifest, RepeatResult, SplitPaths, git_commit};
+pub use record::{
+    EpochRecord, ExperimentResult, FitState, Manifest, RepeatResult, SplitPaths, corpus_summaries, git_commit,
+};

@@ -8,6 +8,7 @@ use crate::gpu::DeviceInfo;
 use crate::models::ModelKind;
 use crate::scores::{Metrics, Summary};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// One train/test repeat's outcome.
@@ -20,9 +21,25 @@ pub struct RepeatResult {
     #[serde(default)]
     pub scored_classes: Vec<String>,
     pub metrics: Metrics,
+    /// The same predictions scored per corpus, when the test clips come from more than one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_corpus: BTreeMap<String, Metrics>,
     pub best_epoch: Option<usize>,
     pub train_clips: usize,
     pub test_clips: usize,
+}
+
+/// Per corpus, mean ± std of the repeats' scores on that corpus's test clips.
+pub fn corpus_summaries(repeats: &[RepeatResult]) -> BTreeMap<String, Summary> {
+    let mut per: BTreeMap<String, Vec<Metrics>> = BTreeMap::new();
+    for r in repeats {
+        for (corpus, m) in &r.by_corpus {
+            per.entry(corpus.clone()).or_default().push(m.clone());
+        }
+    }
+    per.into_iter()
+        .map(|(corpus, runs)| (corpus, Summary::of(&runs)))
+        .collect()
 }
 
 /// metrics.json.
@@ -31,6 +48,9 @@ pub struct ExperimentResult {
     pub model: ModelKind,
     pub protocol: Protocol,
     pub summary: Summary,
+    /// Mean ± std over the repeats that tested on each corpus (see [`RepeatResult::by_corpus`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_corpus: BTreeMap<String, Summary>,
     /// All repeats' test predictions scored together.
     pub pooled: Metrics,
     pub repeats: Vec<RepeatResult>,

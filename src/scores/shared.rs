@@ -7,6 +7,7 @@
 use super::Metrics;
 use crate::corpus::Classes;
 use crate::error::{Error, Result};
+use std::collections::BTreeMap;
 
 /// A model's classes and the output indices a prediction may take.
 #[derive(Debug, Clone)]
@@ -68,6 +69,26 @@ impl SharedClasses {
         let predicted: Vec<usize> = scores.iter().map(|s| self.argmax(s)).collect();
         Metrics::compute(truth, &predicted, &self.classes.names())
     }
+
+    /// The same predictions scored per group (`groups[i]` is row i's, e.g. its corpus) when
+    /// the rows come from more than one group; empty otherwise.
+    pub fn score_by_group(&self, truth: &[usize], scores: &[Vec<f64>], groups: &[&str]) -> BTreeMap<String, Metrics> {
+        let mut names = groups.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() < 2 {
+            return BTreeMap::new();
+        }
+        names
+            .into_iter()
+            .map(|group| {
+                let rows: Vec<usize> = (0..groups.len()).filter(|&i| groups[i] == group).collect();
+                let truth: Vec<usize> = rows.iter().map(|&i| truth[i]).collect();
+                let scores: Vec<Vec<f64>> = rows.iter().map(|&i| scores[i].clone()).collect();
+                (group.to_string(), self.score(&truth, &scores))
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -93,5 +114,21 @@ mod tests {
         assert!((m.macro_f1 - (2.0 / 3.0) / 2.0).abs() < 1e-12, "{}", m.macro_f1);
         let none = Classes::from_labels(["bored"]);
         assert!(SharedClasses::between(&model, &none).is_err());
+    }
+
+    #[test]
+    fn scores_per_group_are_the_groups_own() {
+        let shared = SharedClasses::all(&Classes::from_labels(["a", "b"]));
+        let (yes_a, yes_b) = (vec![0.9, 0.1], vec![0.2, 0.8]);
+        // Group x: both right; group y: one of two right.
+        let truth = [0, 1, 0, 1];
+        let scores = [yes_a.clone(), yes_b.clone(), yes_a.clone(), yes_a];
+        let groups = ["x", "x", "y", "y"];
+        let by = shared.score_by_group(&truth, &scores, &groups);
+        assert_eq!(by.keys().collect::<Vec<_>>(), ["x", "y"]);
+        assert!((by["x"].accuracy - 1.0).abs() < 1e-12 && by["x"].n == 2);
+        assert!((by["y"].accuracy - 0.5).abs() < 1e-12 && (by["y"].uar - 0.5).abs() < 1e-12);
+        // One group: nothing to break down.
+        assert!(shared.score_by_group(&truth, &scores, &["x"; 4]).is_empty());
     }
 }

@@ -23,12 +23,13 @@ use crate::gpu::{Compute, to_host};
 use crate::models::{InputNorm, ModelKind, NetConfig, Network, SvmModel, select_rows};
 use crate::observe;
 use crate::run::{
-    EpochRecord, ExperimentConfig, ExperimentResult, Manifest, RepeatResult, SplitPaths, TrainConfig, extends_schedule,
-    git_commit, read_json, scored_rows, truth_of, write_json,
+    EpochRecord, ExperimentConfig, ExperimentResult, Manifest, RepeatResult, SplitPaths, TrainConfig, corpus_summaries,
+    extends_schedule, git_commit, read_json, scored_rows, truth_of, write_json,
 };
 use crate::scores::{Metrics, SharedClasses, Summary, widen};
 use burn::module::Module;
 use burn::tensor::Tensor;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -118,6 +119,7 @@ pub fn run(cfg: &ExperimentConfig, out: &Path, resume: bool) -> Result<Experimen
         model: cfg.model,
         protocol: cfg.protocol.clone(),
         summary: Summary::of(&metrics),
+        by_corpus: corpus_summaries(&trained.results),
         pooled: Metrics::pooled(&metrics, &cfg.classes.names()),
         repeats: trained.results,
     };
@@ -213,9 +215,9 @@ fn svm_repeats(run: &Prepared, repeats: &[(String, Split, u64)]) -> Result<Train
         let shared = cfg.protocol.scoring_classes(&cfg.classes, split, labels)?;
         let test = scored_rows(&shared, &split.test, labels);
         let scores = model.decision(&pick(&test));
-        let metrics = shared.score(&truth_of(&test, labels), &scores);
+        let scored = score_test(&run.corpus, &shared, &test, labels, &scores);
         write_json(&dir.join("svm.json"), &model)?;
-        let result = finish_repeat(&dir, &run.corpus, name, *seed, split, (metrics, &shared), None)?;
+        let result = finish_repeat(&dir, &run.corpus, name, *seed, split, (scored, &shared), None)?;
         trained.results.push(result);
     }
     Ok(trained)
@@ -284,14 +286,30 @@ fn network_repeats(
         let probabilities = batcher
             .inputs(None)
             .probabilities(&fitted.network, &test, train_cfg.batch_size)?;
-        let metrics = shared.score(&truth_of(&test, labels), &widen(&probabilities));
+        let scored = score_test(&run.corpus, &shared, &test, labels, &widen(&probabilities));
         write_json(&dir.join("history.json"), &fitted.state.history)?;
         trained.histories.push((name.clone(), fitted.state.history.clone()));
         let best = Some(fitted.state.best_epoch);
-        let result = finish_repeat(&dir, &run.corpus, name, *seed, split, (metrics, &shared), best)?;
+        let result = finish_repeat(&dir, &run.corpus, name, *seed, split, (scored, &shared), best)?;
         trained.results.push(result);
     }
     Ok(trained)
+}
+
+/// A repeat's test scores: overall, and per corpus when its test clips come from several.
+fn score_test(
+    corpus: &Corpus,
+    shared: &SharedClasses,
+    test: &[usize],
+    labels: &[usize],
+    scores: &[Vec<f64>],
+) -> (Metrics, BTreeMap<String, Metrics>) {
+    let truth = truth_of(test, labels);
+    let corpora: Vec<&str> = test.iter().map(|&i| corpus.clips[i].corpus.name()).collect();
+    (
+        shared.score(&truth, scores),
+        shared.score_by_group(&truth, scores, &corpora),
+    )
 }
 
 fn finish_repeat(
@@ -300,7 +318,7 @@ fn finish_repeat(
     name: &str,
     seed: u64,
     split: &Split,
-    (metrics, shared): (Metrics, &SharedClasses),
+    ((metrics, by_corpus), shared): ((Metrics, BTreeMap<String, Metrics>), &SharedClasses),
     best_epoch: Option<usize>,
 ) -> Result<RepeatResult> {
     write_json(
@@ -316,6 +334,7 @@ fn finish_repeat(
         seed,
         scored_classes: shared.names(),
         metrics,
+        by_corpus,
         best_epoch,
         train_clips: split.train.len(),
         test_clips: split.test.len(),

@@ -16,7 +16,11 @@ impl Threads {
     /// Rayon's threads when `parts` pieces of work are too few to keep them all busy.
     pub fn for_parts(parts: usize) -> Threads {
         let n = rayon::current_num_threads();
-        if parts >= n { Threads::ONE } else { Threads(gemm::Parallelism::Rayon(n)) }
+        if parts >= n {
+            Threads::ONE
+        } else {
+            Threads(gemm::Parallelism::Rayon(n))
+        }
     }
 }
 
@@ -97,12 +101,19 @@ pub fn matmul(dst: &mut [f32], a: Matrix, b: Matrix, accumulate: bool, threads: 
     }
 }
 
-/// The [cols, rows] transpose of a row-major [rows, cols] matrix.
+/// The [cols, rows] transpose of a row-major [rows, cols] matrix, in 16 x 16 tiles (so that
+/// reads and writes both stay in cache lines).
 pub fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    const TILE: usize = 16;
+    assert_eq!(data.len(), rows * cols, "matrix size");
     let mut out = vec![0.0f32; data.len()];
-    for (r, row) in data.chunks(cols.max(1)).enumerate().take(rows) {
-        for (c, &v) in row.iter().enumerate() {
-            out[c * rows + r] = v;
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    out[c * rows + r] = data[r * cols + c];
+                }
+            }
         }
     }
     out

@@ -4,9 +4,9 @@
 //! forward pass and gradients; any other (other groupings, other dtypes) stays Burn's.
 
 use super::ConvGradOps;
-use super::{dense, depthwise};
 use super::dims::ConvDims;
 use super::ops::options;
+use super::{dense, depthwise};
 use crate::models::host::{contiguous, f32s, from_f32};
 use burn::backend::flex::{Flex, FlexTensor};
 use burn::backend::ops::ModuleOps;
@@ -30,7 +30,11 @@ fn kernel(
     padding: usize,
     groups: usize,
 ) -> Option<(ConvDims, Kernel)> {
-    if ![Some(x), Some(weight), dy].iter().flatten().all(|t| t.dtype() == DType::F32) {
+    if ![Some(x), Some(weight), dy]
+        .iter()
+        .flatten()
+        .all(|t| t.dtype() == DType::F32)
+    {
         return None;
     }
     let shape = weight.shape();

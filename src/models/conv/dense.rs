@@ -43,7 +43,11 @@ pub fn input_grad(d: &ConvDims, weight: &[f32], dy: &[f32]) -> Vec<f32> {
     let threads = Threads::for_parts(d.batch);
     let mut dx = vec![0.0f32; d.batch * image];
     dx.par_chunks_mut(image.max(1)).enumerate().for_each(|(b, dx_image)| {
-        let dy_b = Matrix::new(&dy[b * d.c_out * positions..][..d.c_out * positions], d.c_out, positions);
+        let dy_b = Matrix::new(
+            &dy[b * d.c_out * positions..][..d.c_out * positions],
+            d.c_out,
+            positions,
+        );
         if d.unit() {
             matmul(dx_image, w_t, dy_b, false, threads);
         } else {
@@ -60,7 +64,11 @@ pub fn weight_grad(d: &ConvDims, x: &[f32], dy: &[f32]) -> Vec<f32> {
     let (image, positions, ckk) = sizes(d);
     let dw_t = sum_over(d.batch, ckk * d.c_out, |b, acc| {
         let cols = im2col(d, &x[b * image..][..image]);
-        let dy_b = Matrix::new(&dy[b * d.c_out * positions..][..d.c_out * positions], d.c_out, positions);
+        let dy_b = Matrix::new(
+            &dy[b * d.c_out * positions..][..d.c_out * positions],
+            d.c_out,
+            positions,
+        );
         matmul(acc, Matrix::new(&cols, ckk, positions), dy_b.t(), true, Threads::ONE);
     });
     transpose(&dw_t, ckk, d.c_out)
