@@ -23,16 +23,9 @@ impl ConvDims {
     /// From x [B, C_in, H, W], weight [C_out, _, k, k] and dy [B, C_out, Ho, Wo].
     pub fn of(x: &Shape, weight: &Shape, dy: &Shape, stride: usize, pad: usize) -> ConvDims {
         ConvDims {
-            batch: x[0],
-            c_in: x[1],
-            c_out: weight[0],
-            h: x[2],
-            w: x[3],
             ho: dy[2],
             wo: dy[3],
-            k: weight[2],
-            stride,
-            pad,
+            ..ConvDims::forward(x, weight, stride, pad)
         }
     }
 
