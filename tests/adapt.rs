@@ -5,7 +5,8 @@
 //! share; `eval` re-scores the saved models to exactly the recorded scores (the held-out
 //! RAVDESS calm clips are not scored); `eval --adapt-bn` scores the same clips with BatchNorm
 //! statistics re-estimated on them, together or per speaker; `--ensemble --all` scores both
-//! models as one; `predict --adapt-bn` adapts to the files it predicts.
+//! models as one; `eval --robustness --held-out` scores each model on its held-out corpus;
+//! `predict --adapt-bn` adapts to the files it predicts.
 
 mod common;
 
@@ -99,6 +100,37 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
     assert!(rescored["adapted_bn"].is_null());
     for (k, r) in repeats.iter().enumerate() {
         assert_eq!(rescored["repeats"][k]["metrics"], r["metrics"], "{}", r["name"]);
+    }
+
+    // The robustness report with each corpus model on its own held-out corpus (the 96 clips
+    // of the shared classes), predicted as `predict` predicts files: as recorded, the
+    // re-scored accuracy; no label moves with a DC offset or the gain.
+    let robust = success_json(&emovox(
+        &[
+            "eval",
+            "--run",
+            "runs/loco",
+            "--robustness",
+            "--held-out",
+            "--clips",
+            "200",
+            "--json",
+        ],
+        dir.path(),
+    ));
+    assert_eq!(robust["clips"], 96);
+    let accuracy = |v: &serde_json::Value| v["accuracy"].as_f64().unwrap();
+    assert!(
+        (accuracy(&robust) - accuracy(&rescored["pooled"])).abs() < 1e-9,
+        "{} vs {}",
+        robust["accuracy"],
+        rescored["pooled"]["accuracy"]
+    );
+    for name in ["DC offset 0.1", "gain -10 dB"] {
+        let condition = (robust["conditions"].as_array().unwrap().iter())
+            .find(|c| c["condition"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {robust}"));
+        assert_eq!(condition["unchanged"], 1.0, "{name}");
     }
 
     // Adapted to the scored clips, together and per speaker: the same clips, other statistics.

@@ -6,7 +6,7 @@ use super::options::{DeviceArgs, print_json};
 use super::train::print_results;
 use anyhow::Result;
 use clap::Args;
-use emovox::eval::{RescoreOptions, evaluate_run, robustness};
+use emovox::eval::{RescoreOptions, evaluate_run, robustness, robustness_held_out};
 use emovox::gpu::Compute;
 use emovox::models::BnAdaptation;
 use emovox::predict::Predictor;
@@ -39,8 +39,9 @@ pub struct EvalArgs {
         conflicts_with = "robustness"
     )]
     adapt_bn: Option<BnAdaptation>,
-    /// Robustness report instead: labels unchanged and accuracy of --clips clips of --data (or
-    /// the run's data) under gain, peak normalisation, noise, telephone band and reverberation.
+    /// Robustness report instead: labels unchanged, accuracy and UAR of --clips clips of --data
+    /// (or the run's data) under gain, peak normalisation, noise, telephone band, rooms,
+    /// babble, clipping, a DC offset and speed changes.
     #[arg(long)]
     robustness: bool,
     /// Score the run's repeats (e.g. the k fold models of `--protocol speaker`) as one
@@ -48,6 +49,11 @@ pub struct EvalArgs {
     /// other data, or in the --robustness report.
     #[arg(long)]
     ensemble: bool,
+    /// In the --robustness report, predict with each network of the run its own test split
+    /// (the speakers or corpus it never heard; --clips shared out between the networks)
+    /// instead of --data with the ensemble or first network.
+    #[arg(long, requires = "robustness", conflicts_with_all = ["data", "ensemble"])]
+    held_out: bool,
     /// Clips in the robustness report (evenly spaced over the sorted corpus).
     #[arg(long, default_value_t = 60)]
     clips: usize,
@@ -60,27 +66,31 @@ pub struct EvalArgs {
 
 fn run_robustness(args: &EvalArgs) -> Result<ExitCode> {
     let compute = Compute::select(args.device.device)?;
-    let predictor = Predictor::load_with(&args.run, compute, args.ensemble)?;
-    let data = match &args.data {
-        Some(d) => d.clone(),
-        None => read_json::<ExperimentConfig>(&args.run.join("config.json"))?.data,
+    let device = compute.info.describe();
+    let (report, models) = if args.held_out {
+        let report = robustness_held_out(&args.run, compute, args.clips)?;
+        (report, " (each network on its own test split)".to_string())
+    } else {
+        let predictor = Predictor::load_with(&args.run, compute, args.ensemble)?;
+        let data = match &args.data {
+            Some(d) => d.clone(),
+            None => read_json::<ExperimentConfig>(&args.run.join("config.json"))?.data,
+        };
+        let models = match predictor.members() {
+            1 => String::new(),
+            n => format!(" ({n} models averaged)"),
+        };
+        (robustness(&args.run, &predictor, &data, args.clips)?, models)
     };
-    let report = robustness(&args.run, &predictor, &data, args.clips)?;
     if args.json {
         print_json(&report)?;
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{}{}: {} clips, accuracy {:.3} as recorded (device: {})",
+        "{}{models}: {} clips, accuracy {:.3} as recorded (device: {device})",
         args.run.display(),
-        if predictor.members() > 1 {
-            format!(" ({} models averaged)", predictor.members())
-        } else {
-            String::new()
-        },
         report.clips,
         report.accuracy,
-        predictor.compute.info.describe()
     );
     println!("UAR {:.3} as recorded", report.uar);
     println!("{:<32} {:>10} {:>9} {:>6}", "condition", "unchanged", "accuracy", "UAR");

@@ -6,4 +6,4 @@ pub mod rescore;
 pub mod robustness;
 
 pub use rescore::{EvalReport, RescoreOptions, evaluate_run};
-pub use robustness::{RobustnessReport, robustness};
+pub use robustness::{RobustnessReport, robustness, robustness_held_out};

@@ -3,18 +3,22 @@
 //! gain changes, peak normalisation, white noise, the telephone band, rooms (a synthetic
 //! exponential tail, and image-method rooms of given RT60 and direct-to-reverberant ratio),
 //! babble, clipping, a DC offset and speed changes, each predicted exactly as `emovox predict`
-//! predicts a file. Score it on clips the model did not train on (a held-out corpus).
+//! predicts a file. Score it on clips the model did not train on: a held-out corpus, or each
+//! network of a run on its own test split ([`robustness_held_out`]).
 
 use crate::audio::{decode_file, resample};
 use crate::augment::channel::{self, NoiseColour};
 use crate::augment::room::calibrated_room;
-use crate::corpus::Corpus;
+use crate::corpus::{Classes, Corpus};
 use crate::error::{Error, Result};
+use crate::gpu::Compute;
 use crate::predict::{PredictOptions, Predictor, predict_clips};
 use crate::rng;
+use crate::run::{ExperimentConfig, SplitPaths, read_json};
 use crate::scores::Metrics;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// One way the recording changes.
@@ -87,7 +91,7 @@ pub const CONDITIONS: [Condition; 22] = [
 /// What the conditions draw on besides the clip: the other clips (babble) and the rooms.
 struct Scene<'a> {
     clips: &'a [Vec<f32>],
-    rooms: Vec<Vec<f32>>,
+    rooms: &'a [Vec<f32>],
 }
 
 impl Condition {
@@ -187,10 +191,15 @@ fn pick_clips(data: &[PathBuf], predictor: &Predictor, count: usize) -> Result<V
     if known.is_empty() {
         return Err(Error::Data("no clips of the model's classes in the given data".into()));
     }
-    let step = (known.len() as f64 / count.max(1) as f64).max(1.0);
-    Ok((0..count.min(known.len()))
-        .map(|k| known[(k as f64 * step) as usize].clone())
-        .collect())
+    Ok(evenly_spaced(known, count))
+}
+
+/// `count` of `items` (all of them if fewer), evenly spaced.
+fn evenly_spaced<T: Clone>(items: Vec<T>, count: usize) -> Vec<T> {
+    let step = (items.len() as f64 / count.max(1) as f64).max(1.0);
+    (0..count.min(items.len()))
+        .map(|k| items[(k as f64 * step) as usize].clone())
+        .collect()
 }
 
 fn agreement(a: &[String], b: &[String]) -> f64 {
@@ -199,8 +208,7 @@ fn agreement(a: &[String], b: &[String]) -> f64 {
 
 /// UAR of `labels` against the clips' classes (a label outside the model's classes, such as
 /// "silence", counts as wrong).
-fn uar(labels: &[String], truth: &[usize], predictor: &Predictor) -> f64 {
-    let classes = predictor.classes();
+fn uar(labels: &[String], truth: &[usize], classes: &Classes) -> f64 {
     let mut names = classes.names();
     let none = names.len();
     names.push("(no emotion)");
@@ -211,19 +219,81 @@ fn uar(labels: &[String], truth: &[usize], predictor: &Predictor) -> f64 {
 /// Predicts `count` clips of `data` as recorded and under every condition.
 pub fn robustness(model: &Path, predictor: &Predictor, data: &[PathBuf], count: usize) -> Result<RobustnessReport> {
     let picked = pick_clips(data, predictor, count)?;
+    report(
+        model,
+        &[Trial {
+            predictor,
+            clips: picked,
+        }],
+    )
+}
+
+/// Predicts, with each network of the run or model directory `run`, clips of its own test split
+/// (`count` in all, evenly spaced over each split, shared out between the networks) as
+/// recorded and under every condition: the speakers (or corpus) each network never heard.
+pub fn robustness_held_out(run: &Path, compute: Compute, count: usize) -> Result<RobustnessReport> {
+    let cfg: ExperimentConfig = read_json(&run.join("config.json"))?;
+    let members = Predictor::load_each(run, compute)?;
+    let mut corpus = Corpus::scan(&cfg.data)?;
+    for clip in &mut corpus.clips {
+        clip.label = cfg.labels.map(&clip.label);
+    }
+    let labels: HashMap<&Path, &str> = corpus
+        .clips
+        .iter()
+        .map(|c| (c.path.as_path(), c.label.as_str()))
+        .collect();
+    let share = count.div_ceil(members.len());
+    let mut trials = Vec::with_capacity(members.len());
+    for (predictor, saved) in &members {
+        let split: SplitPaths = read_json(&saved.dir.join("split.json"))?;
+        // Under the corpus protocol only the classes the held-out corpus shares with the
+        // training corpora were scored; elsewhere all of them.
+        let scored = &saved.result.scored_classes;
+        let known: Vec<(PathBuf, usize)> = split
+            .test
+            .iter()
+            .filter_map(|p| {
+                let label = *labels.get(p.as_path())?;
+                if !scored.is_empty() && !scored.iter().any(|c| c == label) {
+                    return None;
+                }
+                Some((p.clone(), predictor.classes().index(label)?))
+            })
+            .collect();
+        if known.is_empty() {
+            return Err(Error::Data(format!(
+                "{}: no labelled test clips of the model's classes found under {:?}",
+                saved.result.name, cfg.data
+            )));
+        }
+        trials.push(Trial {
+            predictor,
+            clips: evenly_spaced(known, share),
+        });
+    }
+    report(run, &trials)
+}
+
+/// One network and the labelled clips it predicts.
+struct Trial<'a> {
+    predictor: &'a Predictor,
+    clips: Vec<(PathBuf, usize)>,
+}
+
+/// Labels of one trial's clips as recorded and under each condition, in [`CONDITIONS`] order
+/// (`rooms[k]`: the room impulse responses of condition k).
+fn trial_labels(trial: &Trial, rooms: &[Vec<Vec<f32>>]) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let predictor = trial.predictor;
     let rate = predictor.clip.sample_rate;
-    let audio: Vec<Vec<f32>> = picked
+    let audio: Vec<Vec<f32>> = trial
+        .clips
         .par_iter()
         .map(|(path, _)| {
             let a = decode_file(path)?;
             resample(&a.samples, a.sample_rate, rate)
         })
         .collect::<Result<_>>()?;
-    let classes: Vec<usize> = picked.iter().map(|(_, i)| *i).collect();
-    let truth: Vec<String> = classes
-        .iter()
-        .map(|&i| predictor.classes().name(i).unwrap_or("?").to_string())
-        .collect();
     let options = PredictOptions::default();
     let labels = |clips: &[Vec<f32>]| -> Result<Vec<String>> {
         Ok(predict_clips(predictor, clips, &options)?
@@ -232,29 +302,55 @@ pub fn robustness(model: &Path, predictor: &Predictor, data: &[PathBuf], count: 
             .collect())
     };
     let original = labels(&audio)?;
-    let mut conditions = Vec::new();
-    for condition in CONDITIONS {
-        let scene = Scene {
-            clips: &audio,
-            rooms: condition.rooms(rate),
-        };
-        let changed: Vec<Vec<f32>> = (0..audio.len())
+    let mut changed = Vec::with_capacity(CONDITIONS.len());
+    for (condition, rooms) in CONDITIONS.into_iter().zip(rooms) {
+        let scene = Scene { clips: &audio, rooms };
+        let clips: Vec<Vec<f32>> = (0..audio.len())
             .into_par_iter()
             .map(|i| condition.apply(&scene, i, rate))
             .collect::<Result<_>>()?;
-        let got = labels(&changed)?;
-        conditions.push(ConditionResult {
-            condition: condition.name(),
-            unchanged: agreement(&got, &original),
-            accuracy: agreement(&got, &truth),
-            uar: uar(&got, &classes, predictor),
-        });
+        changed.push(labels(&clips)?);
     }
+    Ok((original, changed))
+}
+
+/// The report over the trials' clips pooled (the trials share their classes).
+fn report(model: &Path, trials: &[Trial]) -> Result<RobustnessReport> {
+    let Some(first) = trials.first() else {
+        return Err(Error::Data("no clips to score".into()));
+    };
+    let names = first.predictor.classes();
+    let rate = first.predictor.clip.sample_rate;
+    let rooms: Vec<Vec<Vec<f32>>> = CONDITIONS.iter().map(|c| c.rooms(rate)).collect();
+    let (mut classes, mut original) = (Vec::new(), Vec::new());
+    let mut changed = vec![Vec::new(); CONDITIONS.len()];
+    for trial in trials {
+        let (as_recorded, under) = trial_labels(trial, &rooms)?;
+        classes.extend(trial.clips.iter().map(|(_, i)| *i));
+        original.extend(as_recorded);
+        for (pooled, labels) in changed.iter_mut().zip(under) {
+            pooled.extend(labels);
+        }
+    }
+    let truth: Vec<String> = classes
+        .iter()
+        .map(|&i| names.name(i).unwrap_or("?").to_string())
+        .collect();
+    let conditions = CONDITIONS
+        .iter()
+        .zip(&changed)
+        .map(|(condition, got)| ConditionResult {
+            condition: condition.name(),
+            unchanged: agreement(got, &original),
+            accuracy: agreement(got, &truth),
+            uar: uar(got, &classes, names),
+        })
+        .collect();
     Ok(RobustnessReport {
         model: model.to_path_buf(),
-        clips: audio.len(),
+        clips: original.len(),
         accuracy: agreement(&original, &truth),
-        uar: uar(&original, &classes, predictor),
+        uar: uar(&original, &classes, names),
         conditions,
     })
 }

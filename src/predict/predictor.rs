@@ -67,6 +67,28 @@ impl Classifier for Predictor {
     }
 }
 
+/// The error for a directory that is not a model or a run.
+fn not_a_model(dir: &Path, what: &str) -> Error {
+    Error::Weights {
+        path: dir.into(),
+        reason: format!("not an emovox model or run directory ({what} not found)"),
+    }
+}
+
+/// A run or model directory's configuration and the saved networks that count.
+fn saved_members(dir: &Path, repeats: RunRepeats) -> Result<(ExperimentConfig, Vec<SavedNetwork>)> {
+    let config_path = dir.join("config.json");
+    if !config_path.exists() {
+        return Err(not_a_model(dir, "config.json"));
+    }
+    let cfg: ExperimentConfig = read_json(&config_path)?;
+    let members = saved_networks(dir, repeats)?;
+    if members.is_empty() {
+        return Err(not_a_model(dir, "a trained repeat"));
+    }
+    Ok((cfg, members))
+}
+
 impl Predictor {
     /// Loads a model directory (one network, or every member of an exported ensemble), or a
     /// run directory's first repeat.
@@ -83,31 +105,37 @@ impl Predictor {
 
     /// [`Predictor::load_ensemble`] with `all_repeats`, else [`Predictor::load`].
     pub fn load_with(dir: &Path, compute: Compute, all_repeats: bool) -> Result<Predictor> {
-        let missing = |what: &str| Error::Weights {
-            path: dir.into(),
-            reason: format!("not an emovox model or run directory ({what} not found)"),
-        };
-        let config_path = dir.join("config.json");
-        if !config_path.exists() {
-            return Err(missing("config.json"));
-        }
-        let cfg: ExperimentConfig = read_json(&config_path)?;
         let repeats = if all_repeats {
             RunRepeats::All
         } else {
             RunRepeats::First
         };
-        let members = saved_networks(dir, repeats)?;
-        if members.is_empty() {
-            return Err(missing("a trained repeat"));
-        }
+        let (cfg, members) = saved_members(dir, repeats)?;
+        Predictor::from_saved(dir, &cfg, &members, compute)
+    }
+
+    /// Every network of a run or model directory as a predictor of its own, with its saved
+    /// record (whose directory holds the repeat's `split.json`).
+    pub fn load_each(dir: &Path, compute: Compute) -> Result<Vec<(Predictor, SavedNetwork)>> {
+        let (cfg, members) = saved_members(dir, RunRepeats::All)?;
+        members
+            .into_iter()
+            .map(|member| {
+                let predictor = Predictor::from_saved(dir, &cfg, std::slice::from_ref(&member), compute.clone())?;
+                Ok((predictor, member))
+            })
+            .collect()
+    }
+
+    /// The networks `members` of the run or model directory `dir` averaged.
+    fn from_saved(dir: &Path, cfg: &ExperimentConfig, members: &[SavedNetwork], compute: Compute) -> Result<Predictor> {
         let mut loaded = Vec::with_capacity(members.len());
         for SavedNetwork {
             dir: net_dir, weights, ..
         } in members
         {
             if !net_dir.join("net.json").exists() {
-                return Err(missing("net.json (SVM runs cannot predict; train a network)"));
+                return Err(not_a_model(dir, "net.json (SVM runs cannot predict; train a network)"));
             }
             let net: NetConfig = read_json(&net_dir.join("net.json"))?;
             if loaded
@@ -115,18 +143,18 @@ impl Predictor {
                 .is_some_and(|(first, _): &(NetConfig, Network)| first.classes != net.classes)
             {
                 return Err(Error::Weights {
-                    path: net_dir,
+                    path: net_dir.clone(),
                     reason: "the repeats of this run have different classes".into(),
                 });
             }
-            let network = load_network(&weights, Network::new(&net, &compute.device))?.valid();
+            let network = load_network(weights, Network::new(&net, &compute.device))?.valid();
             loaded.push((net, network));
         }
         let mut clip = cfg.clip.clone();
         clip.duration = clip.duration.or(Some(4.0));
         Ok(Predictor {
             members: loaded,
-            features: cfg.features,
+            features: cfg.features.clone(),
             clip,
             compute,
             source: dir.to_path_buf(),
