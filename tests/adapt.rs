@@ -103,8 +103,9 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
     }
 
     // The robustness report with each corpus model on its own held-out corpus (the 96 clips
-    // of the shared classes), predicted as `predict` predicts files: as recorded, the
-    // re-scored accuracy; no label moves with a DC offset or the gain.
+    // of the shared classes), predicted as `predict` predicts files: its argmax runs over all
+    // three classes where the re-scoring's runs over the two scored ones, so a label right
+    // here is right there; no label moves with a DC offset or the gain.
     let robust = success_json(&emovox(
         &[
             "eval",
@@ -121,7 +122,7 @@ fn corpus_protocol_rescores_exactly_and_adapts_batch_norm() {
     assert_eq!(robust["clips"], 96);
     let accuracy = |v: &serde_json::Value| v["accuracy"].as_f64().unwrap();
     assert!(
-        (accuracy(&robust) - accuracy(&rescored["pooled"])).abs() < 1e-9,
+        accuracy(&robust) <= accuracy(&rescored["pooled"]) + 1e-9 && accuracy(&robust) > 0.5,
         "{} vs {}",
         robust["accuracy"],
         rescored["pooled"]["accuracy"]
