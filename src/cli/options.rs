@@ -3,7 +3,7 @@
 use super::choices;
 use anyhow::Result;
 use clap::Args;
-use emovox::features::FeatureConfig;
+use emovox::features::{Dereverb, FeatureConfig};
 use emovox::gpu::DeviceChoice;
 
 /// Front-end parameters shared by the commands that compute features; each overrides the
@@ -23,6 +23,10 @@ pub struct FeatureArgs {
     /// Number of mel bands.
     #[arg(long)]
     pub n_mels: Option<usize>,
+    /// Suppress late reverberation of a room of this RT60 (s) in the mel power before
+    /// compression (spectral subtraction of the tail from 50 ms on, floor -10 dB).
+    #[arg(long, value_name = "RT60")]
+    pub dereverb: Option<f32>,
 }
 
 impl FeatureArgs {
@@ -35,6 +39,7 @@ impl FeatureArgs {
             win_length: if self.n_fft.is_some() { n_fft } else { base.win_length },
             hop: self.hop.unwrap_or(base.hop),
             n_mels: self.n_mels.unwrap_or(base.n_mels),
+            dereverb: self.dereverb.map(Dereverb::for_rt60).or(base.dereverb),
             ..base
         }
     }

@@ -2,6 +2,7 @@
 //! Defaults: 16 kHz, n_fft 1024, hop 256, periodic Hann, centred zero padding, power 2,
 //! 128 Slaney mels over 0..sr/2, dB with ref 1, amin 1e-10, top_db 80, 20 MFCC.
 
+use super::Dereverb;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +78,9 @@ pub struct FeatureConfig {
     pub mel_scale: MelScale,
     /// Slaney area normalisation of each filter (librosa `norm="slaney"`).
     pub mel_norm: bool,
+    /// Late-reverberation suppression of mel power before compression; `None` = off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dereverb: Option<Dereverb>,
     pub compression: Compression,
     pub n_mfcc: usize,
 }
@@ -98,6 +102,7 @@ impl Default for FeatureConfig {
             fmax: None,
             mel_scale: MelScale::Slaney,
             mel_norm: true,
+            dereverb: None,
             compression: Compression::Db {
                 reference: 1.0,
                 amin: 1e-10,
@@ -139,6 +144,7 @@ impl FeatureConfig {
             fmax: Some(15_000.0),
             mel_scale: MelScale::Kaldi,
             mel_norm: false,
+            dereverb: None,
             compression: Compression::Log {
                 offset: 1e-5,
                 shift: 4.5,
@@ -208,6 +214,6 @@ impl FeatureConfig {
         if self.n_mfcc > self.n_mels {
             return fail(format!("n_mfcc {} exceeds n_mels {}", self.n_mfcc, self.n_mels));
         }
-        Ok(())
+        self.dereverb.as_ref().map_or(Ok(()), Dereverb::validate)
     }
 }

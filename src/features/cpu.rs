@@ -1,6 +1,6 @@
 //! Plain-Rust front end: the test oracle for the WGSL kernels and the CPU path.
 //! Per clip: centre-pad -> frame -> Hann -> real FFT (realfft) -> |X|^power
-//! -> mel projection (sparse triangular filters) -> dB with per-clip top_db -> DCT-II (MFCC).
+//! -> mel projection (sparse triangular filters) -> late-reverberation suppression (optional) -> dB with per-clip top_db -> DCT-II (MFCC).
 //! Shapes follow librosa: a feature map is row-major [n_mels or n_mfcc, frames].
 
 use super::config::{Compression, FeatureConfig, PadMode};
@@ -85,9 +85,13 @@ impl CpuFrontEnd {
         self.mel_from_power(&self.stft_power(signal))
     }
 
-    /// Compressed mel (dB by default) [n_mels, frames] of one clip.
+    /// Compressed mel (dB by default) [n_mels, frames] of one clip, late reverberation
+    /// suppressed first if configured.
     pub fn log_mel(&self, signal: &[f32]) -> FeatureMap {
         let mut mel = self.mel_power(signal);
+        if let Some(dereverb) = &self.cfg.dereverb {
+            dereverb.apply(&mut mel, self.cfg.sample_rate, self.cfg.hop);
+        }
         compress(&mut mel.data, &self.cfg.compression);
         mel
     }

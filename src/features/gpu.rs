@@ -1,10 +1,11 @@
-//! The front end as WGSL kernels on the wgpu device: `stft.wgsl` -> `mel.wgsl` -> `compress.wgsl`
+//! The front end as WGSL kernels on the wgpu device: `stft.wgsl` -> `mel.wgsl` (->
+//! `dereverb.wgsl`) -> `compress.wgsl`
 //! (-> `mfcc.wgsl`). Input is a Burn tensor [batch, samples] already on the device; every
 //! intermediate and the output stay in device memory. The tables (window, twiddles, filters,
 //! DCT) are the CPU reference's own, computed in f64 and passed as f32 bits.
 
 use super::config::{Compression, FeatureConfig, PadMode};
-use super::filters;
+use super::{Dereverb, filters};
 use crate::error::{Error, Result};
 use crate::gpu::kernel::{self, Launch, Shader, f32_bits, groups};
 use burn::tensor::Tensor;
@@ -111,6 +112,30 @@ impl GpuFrontEnd {
         )
     }
 
+    /// Mel power [batch, n_mels, frames] with its late reverberation suppressed.
+    pub fn dereverb(&self, mel: Tensor<3>, dereverb: &Dereverb) -> Tensor<3> {
+        let [batch, n_mels, frames] = mel.dims();
+        let (rate, hop) = (self.cfg.sample_rate, self.cfg.hop);
+        let params = vec![
+            batch as u32,
+            n_mels as u32,
+            frames as u32,
+            dereverb.delay_frames(rate, hop) as u32,
+            dereverb.decay(rate, hop).to_bits(),
+            dereverb.floor.to_bits(),
+        ];
+        kernel::run(
+            mel,
+            Launch {
+                shader: Shader::Dereverb,
+                constants: vec![],
+                params,
+                out_shape: vec![batch, n_mels, frames],
+                grid: [groups(n_mels * frames), batch as u32, 1],
+            },
+        )
+    }
+
     /// Compressed mel [batch, n_mels, frames]: dB with per-clip top_db, or log-affine.
     pub fn compress(&self, mel: Tensor<3>) -> Tensor<3> {
         let [batch, n_mels, frames] = mel.dims();
@@ -151,7 +176,11 @@ impl GpuFrontEnd {
 
     /// Log-mel [batch, n_mels, frames] of audio [batch, samples].
     pub fn log_mel(&self, audio: Tensor<2>) -> Tensor<3> {
-        self.compress(self.mel(self.stft_power(audio)))
+        let mel = self.mel(self.stft_power(audio));
+        self.compress(match &self.cfg.dereverb {
+            Some(dereverb) => self.dereverb(mel, dereverb),
+            None => mel,
+        })
     }
 
     /// MFCC [batch, n_mfcc, frames] of a log-mel batch.

@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod config;
 pub mod cpu;
+pub mod dereverb;
 pub mod filters;
 pub mod gpu;
 pub mod map;
@@ -12,5 +13,6 @@ pub mod map;
 pub use batch::{log_mel_tensor, mfcc_means, pad_batch};
 pub use config::FeatureConfig;
 pub use cpu::CpuFrontEnd;
+pub use dereverb::Dereverb;
 pub use gpu::GpuFrontEnd;
 pub use map::FeatureMap;

@@ -25,6 +25,7 @@ pub const WORKGROUP: u32 = 256;
 pub enum Shader {
     Stft,
     Mel,
+    Dereverb,
     Compress,
     Mfcc,
     Warp,
@@ -58,6 +59,7 @@ impl Shader {
         match self {
             Shader::Stft => kernel_source!("stft.wgsl"),
             Shader::Mel => kernel_source!("mel.wgsl"),
+            Shader::Dereverb => kernel_source!("dereverb.wgsl"),
             Shader::Compress => kernel_source!("compress.wgsl"),
             Shader::Mfcc => kernel_source!("mfcc.wgsl"),
             Shader::Warp => kernel_source!("warp.wgsl"),
