@@ -41,8 +41,8 @@ fn a_tail_decaying_like_the_room_falls_to_the_floor_and_steady_sound_keeps_its_e
     let frames = 40;
     // Band 0: silence, an onset at frame 10, then the room's own decay. Band 1: steady sound.
     let mut data = vec![0.0f32; 2 * frames];
-    for t in 10..frames {
-        data[t] = 2.0 * per_frame.powi(t as i32 - 10);
+    for (k, x) in data[10..frames].iter_mut().enumerate() {
+        *x = 2.0 * per_frame.powi(k as i32);
     }
     data[frames..].fill(3.0);
     let mut mel = FeatureMap::new(2, frames, data.clone());
