@@ -219,6 +219,7 @@ fn waveform_augmentation_is_reproducible_and_does_what_it_says() {
         pitch_semitones: 2.0,
         speeds: vec![0.9, 1.0, 1.1],
         shift_s: 0.1,
+        relevel_db: Some(-35.0),
     };
     let w = world.apply(&x, 16_000, &mut rng::seeded(11, 0), &pool).unwrap();
     assert_eq!(w, world.apply(&x, 16_000, &mut rng::seeded(11, 0), &pool).unwrap());
@@ -257,4 +258,36 @@ fn rooms_and_clipping_reach_half_the_clips() {
     }
     assert!((10..=30).contains(&reverberant), "{reverberant} of 40 in a room");
     assert!((10..=30).contains(&clipped), "{clipped} of 40 clipped");
+}
+
+#[test]
+fn relevelled_clips_leave_at_the_prepared_level_whatever_was_done_to_them() {
+    // A prepared clip at -35 dBFS whose waveform is lopsided (a fundamental and its second
+    // harmonic in cosine phase), so clipping it leaves a DC offset.
+    let rate = 16_000;
+    let w = 2.0 * std::f32::consts::PI * 300.0 / rate as f32;
+    let lopsided: Vec<f32> = (0..rate).map(|n| (w * n as f32).cos() + 0.6 * (2.0 * w * n as f32).cos()).collect();
+    let x = emovox::audio::normalize_loudness(&lopsided, rate as u32, -35.0);
+    let clipping = AudioAugment {
+        clip_db: Some((20.0, 20.0)),
+        ..AudioAugment::default()
+    };
+    let relevelled = AudioAugment {
+        relevel_db: Some(-35.0),
+        ..clipping.clone()
+    };
+    let level = |v: &[f32]| emovox::audio::active_level_db(v, rate as u32).unwrap();
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    let (mut loudest, mut largest_offset) = (f32::NEG_INFINITY, 0.0f32);
+    for seed in 0..12 {
+        let plain = clipping.apply(&x, rate as u32, &mut rng::seeded(seed, 3), &[]).unwrap();
+        loudest = loudest.max(level(&plain));
+        largest_offset = largest_offset.max(mean(&plain).abs());
+        let y = relevelled.apply(&x, rate as u32, &mut rng::seeded(seed, 3), &[]).unwrap();
+        assert!((level(&y) + 35.0).abs() < 0.01, "seed {seed}: {} dBFS", level(&y));
+        assert!(mean(&y).abs() < 1e-6, "seed {seed}: DC {}", mean(&y));
+    }
+    // Without it a clipped clip sits some 30 dB above the prepared level, off centre.
+    assert!(loudest > -10.0, "{loudest} dBFS");
+    assert!(largest_offset > 0.01, "{largest_offset}");
 }

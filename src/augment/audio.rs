@@ -9,6 +9,7 @@
 
 use super::channel::{self, NoiseColour};
 use super::room;
+use crate::audio::{normalize_loudness, remove_dc};
 use crate::audio::{fit_length, resample};
 use crate::error::Result;
 use crate::rng::{self, SeededRng};
@@ -48,6 +49,11 @@ pub struct AudioAugment {
     pub pitch_semitones: f32,
     /// Speed factors to choose from uniformly (e.g. 0.9, 1.0, 1.1); empty = no change.
     pub speeds: Vec<f32>,
+    /// Last, the augmented clip loses its DC offset and is scaled to this active speech level
+    /// (dBFS), as prediction prepares a recording whatever happened to it; `None` = the level
+    /// the augmentations leave (clipping, for one, leaves it far above any prepared clip's).
+    #[serde(default)]
+    pub relevel_db: Option<f32>,
 }
 
 /// Uniform in [lo, hi].
@@ -131,6 +137,9 @@ impl AudioAugment {
             && rng::uniform(rng) < 0.5
         {
             y = channel::overdrive(&y, between(rng, range));
+        }
+        if let Some(level) = self.relevel_db {
+            y = normalize_loudness(&remove_dc(&y), rate, level);
         }
         Ok(y)
     }

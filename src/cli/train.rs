@@ -253,7 +253,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         patience: args.patience,
         seed: args.seed,
         augment: args.augment.image(),
-        audio_augment: args.augment.audio(),
+        audio_augment: args.augment.audio(cfg.clip.loudness_db)?,
         progressive: args.augment.progressive.clone().unwrap_or_default(),
         freeze_epochs: args.freeze_epochs,
     };

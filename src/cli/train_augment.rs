@@ -76,6 +76,12 @@ pub struct AugmentArgs {
     /// scale, e.g. `3:20`.
     #[arg(long, value_parser = parse_range)]
     audio_clip: Option<(f32, f32)>,
+    /// Waveform augmentation: after the other waveform augmentations, remove the clip's DC
+    /// offset and scale it back to the --loudness level, as prediction prepares any
+    /// recording (without it, clipping and band limits leave clips at levels prediction never
+    /// shows the network).
+    #[arg(long)]
+    audio_relevel: bool,
     /// Waveform augmentation: band-limit half the clips (telephone band or a 3.5-8 kHz low-pass).
     #[arg(long)]
     audio_band_limit: bool,
@@ -160,8 +166,12 @@ impl AugmentArgs {
         })
     }
 
-    pub(super) fn audio(&self) -> AudioAugment {
-        AudioAugment {
+    /// The waveform augmentation; `level_db` is the clips' prepared level (--audio-relevel).
+    pub(super) fn audio(&self, level_db: Option<f32>) -> Result<AudioAugment> {
+        if self.audio_relevel && level_db.is_none() {
+            bail!("--audio-relevel scales clips back to the --loudness level, which is off");
+        }
+        Ok(AudioAugment {
             gain_db: self.audio_gain,
             shift_s: self.audio_shift,
             noise_snr_db: self.audio_noise,
@@ -181,6 +191,7 @@ impl AugmentArgs {
             band_limit: self.audio_band_limit,
             pitch_semitones: self.audio_pitch,
             speeds: self.audio_speed.clone(),
-        }
+            relevel_db: level_db.filter(|_| self.audio_relevel),
+        })
     }
 }
