@@ -266,7 +266,9 @@ fn relevelled_clips_leave_at_the_prepared_level_whatever_was_done_to_them() {
     // harmonic in cosine phase), so clipping it leaves a DC offset.
     let rate = 16_000;
     let w = 2.0 * std::f32::consts::PI * 300.0 / rate as f32;
-    let lopsided: Vec<f32> = (0..rate).map(|n| (w * n as f32).cos() + 0.6 * (2.0 * w * n as f32).cos()).collect();
+    let lopsided: Vec<f32> = (0..rate)
+        .map(|n| (w * n as f32).cos() + 0.6 * (2.0 * w * n as f32).cos())
+        .collect();
     let x = emovox::audio::normalize_loudness(&lopsided, rate as u32, -35.0);
     let clipping = AudioAugment {
         clip_db: Some((20.0, 20.0)),
@@ -283,7 +285,9 @@ fn relevelled_clips_leave_at_the_prepared_level_whatever_was_done_to_them() {
         let plain = clipping.apply(&x, rate as u32, &mut rng::seeded(seed, 3), &[]).unwrap();
         loudest = loudest.max(level(&plain));
         largest_offset = largest_offset.max(mean(&plain).abs());
-        let y = relevelled.apply(&x, rate as u32, &mut rng::seeded(seed, 3), &[]).unwrap();
+        let y = relevelled
+            .apply(&x, rate as u32, &mut rng::seeded(seed, 3), &[])
+            .unwrap();
         assert!((level(&y) + 35.0).abs() < 0.01, "seed {seed}: {} dBFS", level(&y));
         assert!(mean(&y).abs() < 1e-6, "seed {seed}: DC {}", mean(&y));
     }

@@ -9,8 +9,8 @@
 
 use super::channel::{self, NoiseColour};
 use super::room;
-use crate::audio::{normalize_loudness, remove_dc};
 use crate::audio::{fit_length, resample};
+use crate::audio::{normalize_loudness, remove_dc};
 use crate::error::Result;
 use crate::rng::{self, SeededRng};
 use rand::Rng;

@@ -2,8 +2,10 @@
 //! subtraction. A room's late tail at frame t is modelled as the power `delay` seconds earlier,
 //! decayed as the room decays (60 dB per RT60):
 //!
-//!     late(t) = 10^(-6 D / rt60) x(t - d)     (d = the delay in frames, D = d hop / sr)
-//!     y(t)    = max(x(t) - late(t), floor x(t))      for t >= d; y(t) = x(t) before.
+//! ```text
+//! late(t) = 10^(-6 D / rt60) x(t - d)     (d = the delay in frames, D = d hop / sr)
+//! y(t)    = max(x(t) - late(t), floor x(t))      for t >= d; y(t) = x(t) before.
+//! ```
 //!
 //! Applied per mel band between the mel projection and the compression. The CPU twin of
 //! `shaders/dereverb.wgsl` (and the CPU path).
