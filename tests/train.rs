@@ -14,7 +14,7 @@ use emovox::models::{
 };
 use emovox::run::{TrainConfig, load_network, save_module, save_module_half};
 use emovox::scores::{MeanStd, Metrics};
-use emovox::train::{Batcher, evaluate, fit};
+use emovox::train::{Batcher, balanced_weights, evaluate, fit};
 use std::sync::{Mutex, MutexGuard};
 
 /// Burn seeds a backend's RNG globally, so tests that initialise or train networks take turns
@@ -99,7 +99,7 @@ fn tiny_config(epochs: usize) -> TrainConfig {
 }
 
 fn logits(network: &Network, batcher: &Batcher, rows: &[usize]) -> Vec<Vec<f32>> {
-    evaluate(network, batcher, rows, 64, None).unwrap().2
+    evaluate(network, batcher, rows, 64, None, None).unwrap().2
 }
 
 #[test]
@@ -115,8 +115,57 @@ fn a_tiny_network_learns_a_tiny_task() {
         history.last().unwrap().train_loss < 0.2 * history[0].train_loss,
         "{history:?}"
     );
-    let (loss, predictions, _) = evaluate(&fitted.network, &batcher, &rows, 64, None).unwrap();
+    let (loss, predictions, _) = evaluate(&fitted.network, &batcher, &rows, 64, None, None).unwrap();
     assert_eq!(predictions, labels, "eval loss {loss}");
+}
+
+#[test]
+fn class_balanced_loss_weighs_each_present_class_equally() {
+    // 6 clips of class 0, 2 of class 1, none of class 2: n / (K n_c) with K = 2 classes present.
+    let w = balanced_weights([0, 0, 0, 0, 0, 0, 1, 1], 3);
+    assert_eq!(w, vec![8.0 / 12.0, 2.0, 1.0]);
+    let _turn = rng_lock();
+    let (features, labels, net) = synthetic();
+    // Every clip of the first two classes, a quarter of the third's, trained balanced.
+    let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] != 2 || i < 6).collect();
+    let mut batcher = Batcher::new(features, labels.clone(), net.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = TrainConfig {
+        class_balanced: true,
+        ..tiny_config(3)
+    };
+    let fitted = fit(&net, &cfg, &mut batcher, &rows, &rows, dir.path(), false).unwrap();
+    // The validation loss it records is the weighted mean of -w_y log p_y over the clips.
+    let w = balanced_weights(rows.iter().map(|&i| labels[i]), 3);
+    let weights = Tensor::<1>::from_floats(w.as_slice(), &Device::flex());
+    let (loss, _, probs) = evaluate(&fitted.network, &batcher, &rows, 64, None, Some(&weights)).unwrap();
+    let by_hand = rows
+        .iter()
+        .zip(&probs)
+        .map(|(&i, p)| -f64::from(w[labels[i]]) * f64::from(p[labels[i]]).ln())
+        .sum::<f64>()
+        / rows.len() as f64;
+    assert!((loss - by_hand).abs() < 1e-4 * by_hand, "{loss} vs {by_hand}");
+    let recorded = fitted.state.history[fitted.state.best_epoch - 1].val_loss.unwrap();
+    assert!((recorded - by_hand).abs() < 1e-4 * by_hand, "{recorded} vs {by_hand}");
+    let (plain, _, _) = evaluate(&fitted.network, &batcher, &rows, 64, None, None).unwrap();
+    assert!((plain - by_hand).abs() > 1e-3, "weighting changed nothing: {plain}");
+    // Training itself follows the weighted loss: the first epoch's training loss differs.
+    let unweighted = fit(
+        &net,
+        &tiny_config(1),
+        &mut batcher,
+        &rows,
+        &[],
+        dir.path().join("plain").as_path(),
+        false,
+    )
+    .unwrap();
+    let (a, b) = (
+        fitted.state.history[0].train_loss,
+        unweighted.state.history[0].train_loss,
+    );
+    assert!((a - b).abs() > 1e-3, "balanced {a} vs plain {b}");
 }
 
 #[test]

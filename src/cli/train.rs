@@ -114,6 +114,10 @@ pub struct TrainArgs {
     /// With --pretrained: epochs that train only the new head before fine-tuning all layers.
     #[arg(long, default_value_t = 0)]
     freeze_epochs: usize,
+    /// Weight the loss by inverse class frequency in the training split (training and
+    /// validation), so rare classes are not given up for common ones.
+    #[arg(long)]
+    class_balanced: bool,
     /// Scale every clip to this active speech level in dBFS before features, in training and
     /// prediction, so a recording's gain does not matter; `off` keeps each clip's own level
     /// (default: -35 for the networks, off for the SVM).
@@ -256,6 +260,7 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         audio_augment: args.augment.audio(cfg.clip.loudness_db)?,
         progressive: args.augment.progressive.clone().unwrap_or_default(),
         freeze_epochs: args.freeze_epochs,
+        class_balanced: args.class_balanced,
     };
     cfg.net = NetParams {
         hidden: args.hidden.unwrap_or(cfg.net.hidden),

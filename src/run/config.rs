@@ -178,6 +178,11 @@ pub struct TrainConfig {
     /// Epochs that train only the classifier head (the backbone frozen) before fine-tuning all.
     #[serde(default)]
     pub freeze_epochs: usize,
+    /// Weight each class's share of the loss (training and validation) by the inverse of its
+    /// frequency in the training split, so every class counts as much as the others; absent
+    /// (off) in runs saved before it existed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub class_balanced: bool,
 }
 
 impl Default for TrainConfig {
@@ -193,6 +198,7 @@ impl Default for TrainConfig {
             audio_augment: AudioAugment::default(),
             progressive: Vec::new(),
             freeze_epochs: 0,
+            class_balanced: false,
         }
     }
 }

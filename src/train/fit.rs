@@ -29,6 +29,32 @@ pub fn soft_cross_entropy(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
     (log_softmax(logits, 1) * targets).sum_dim(1).neg().mean()
 }
 
+/// Class weights that balance the loss over `classes` classes for clips of these labels:
+/// n / (K n_c) for each of the K classes present (n_c clips of n), so that a clip's mean weight
+/// stays 1 and each present class carries 1 / K of the loss; 1 for absent classes (no target
+/// ever names them).
+pub fn balanced_weights(labels: impl IntoIterator<Item = usize>, classes: usize) -> Vec<f32> {
+    let mut counts = vec![0usize; classes];
+    for label in labels {
+        counts[label] += 1;
+    }
+    let n: usize = counts.iter().sum();
+    let present = counts.iter().filter(|&&c| c > 0).count();
+    counts
+        .iter()
+        .map(|&c| if c == 0 { 1.0 } else { n as f32 / (present * c) as f32 })
+        .collect()
+}
+
+/// Targets [batch, classes] scaled by class weights (a weighted cross entropy through
+/// [`soft_cross_entropy`]), or unchanged without weights.
+fn weighted(targets: Tensor<2>, weights: Option<&Tensor<1>>) -> Tensor<2> {
+    match weights {
+        Some(w) => targets * w.clone().unsqueeze_dim::<2>(0),
+        None => targets,
+    }
+}
+
 fn argmax_rows(logits: Tensor<2>) -> Result<Vec<usize>> {
     let ints = logits
         .argmax(1)
@@ -37,20 +63,22 @@ fn argmax_rows(logits: Tensor<2>) -> Result<Vec<usize>> {
     Ok(ints.into_iter().map(|v| v as usize).collect())
 }
 
-/// Mean loss, predictions and class probabilities of a network on some rows, in eval mode.
+/// Mean loss (weighted by `class_weights` if given), predictions and class probabilities of a
+/// network on some rows, in eval mode.
 pub fn evaluate(
     network: &Network,
     batcher: &Batcher,
     rows: &[usize],
     batch_size: usize,
     image_size: Option<usize>,
+    class_weights: Option<&Tensor<1>>,
 ) -> Result<(f64, Vec<usize>, Vec<Vec<f32>>)> {
     let model = network.valid();
     let (mut loss_sum, mut predictions, mut probabilities) = (0.0, Vec::new(), Vec::new());
     for chunk in rows.chunks(batch_size.max(1)) {
         let (input, targets) = batcher.batch(chunk, image_size);
         let logits = model.forward(input);
-        let loss = to_host(soft_cross_entropy(logits.clone(), targets))?[0] as f64;
+        let loss = to_host(soft_cross_entropy(logits.clone(), weighted(targets, class_weights)))?[0] as f64;
         loss_sum += loss * chunk.len() as f64;
         let probs = to_host(burn::tensor::activation::softmax(logits.clone(), 1))?;
         probabilities.extend(probs.chunks(batcher.classes).map(<[f32]>::to_vec));
@@ -112,6 +140,10 @@ pub fn fit(
     }
 
     let labels = batcher.labels().to_vec();
+    let class_weights = cfg.class_balanced.then(|| {
+        let w = balanced_weights(train.iter().map(|&i| labels[i]), batcher.classes);
+        Tensor::<1>::from_floats(w.as_slice(), &device)
+    });
     let mut since_best = state.history.len().saturating_sub(state.best_epoch);
     for epoch in state.epochs_done..epochs {
         let started = Instant::now();
@@ -131,6 +163,7 @@ pub fn fit(
         for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
             let (input, targets) = batcher.train_batch(chunk, side, cfg, epoch, step);
             let logits = network.forward(input.autodiff());
+            let targets = weighted(targets, class_weights.as_ref());
             let loss = soft_cross_entropy(logits.clone(), targets.autodiff());
             let loss_value = to_host(loss.clone().inner())?[0] as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &network);
@@ -150,7 +183,7 @@ pub fn fit(
         let (val_loss, val_accuracy) = if val.is_empty() {
             (None, None)
         } else {
-            let (loss, preds, _) = evaluate(&network, batcher, val, cfg.batch_size, side)?;
+            let (loss, preds, _) = evaluate(&network, batcher, val, cfg.batch_size, side, class_weights.as_ref())?;
             let val_labels: Vec<usize> = val.iter().map(|&i| labels[i]).collect();
             (Some(loss), Some(accuracy(&preds, &val_labels)))
         };

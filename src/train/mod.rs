@@ -9,4 +9,4 @@ pub mod fit;
 pub mod report;
 
 pub use batch::{Batcher, one_hot, training_input};
-pub use fit::{Fitted, evaluate, fit, soft_cross_entropy};
+pub use fit::{Fitted, balanced_weights, evaluate, fit, soft_cross_entropy};
