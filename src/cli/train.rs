@@ -142,8 +142,9 @@ pub struct TrainArgs {
     #[arg(long)]
     max_repeats: Option<usize>,
     /// Skip the first K repeats: with --max-repeats, train a slice of the folds (e.g. folds 4-6
-    /// in a second process or on a second machine); copy the fold directories into one --out
-    /// and run the full command with --resume to score them together.
+    /// in a second process or on a second machine); copy the fold directories into a new --out
+    /// (a slice's config.json records the slice) and run the full command with --resume there
+    /// to score them together.
     #[arg(long, default_value_t = 0)]
     first_repeat: usize,
     /// Continue an interrupted run in --out from its last checkpoint. With a larger --epochs (and
