@@ -47,7 +47,7 @@ fn folders_are_searched_and_bad_files_do_not_stop_the_rest() {
             let p = r.prediction.as_ref().unwrap();
             let total: f32 = p.probabilities.iter().map(|(_, v)| v).sum();
             assert!((total - 1.0).abs() < 1e-4, "{total}");
-            assert_eq!(p.probabilities.len(), 8);
+            assert_eq!(p.probabilities.len(), shipped_classes().len());
             assert_eq!(
                 p.confidence,
                 p.probabilities.iter().map(|(_, v)| *v).fold(0.0, f32::max)
@@ -112,19 +112,11 @@ fn json_and_csv_outputs_have_their_schema_and_exit_codes_tell_success() {
     let text = String::from_utf8_lossy(&out.stdout);
     let first = &text[text.find("\"probabilities\"").unwrap()..];
     let first = &first[..first.find('}').unwrap()];
-    let order: Vec<usize> = [
-        "neutral",
-        "calm",
-        "happy",
-        "sad",
-        "angry",
-        "fearful",
-        "disgust",
-        "surprised",
-    ]
-    .iter()
-    .map(|n| first.find(&format!("\"{n}\"")).unwrap())
-    .collect();
+    let classes = shipped_classes();
+    let order: Vec<usize> = classes
+        .iter()
+        .map(|n| first.find(&format!("\"{n}\"")).unwrap())
+        .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{first}");
     assert_eq!(rows.len(), 4);
     for row in rows {
@@ -133,7 +125,7 @@ fn json_and_csv_outputs_have_their_schema_and_exit_codes_tell_success() {
             assert!(row["prediction"]["label"].is_string() && row["prediction"]["confidence"].is_number());
             // Probabilities are an object keyed by class name, in the model's class order.
             let probabilities = row["prediction"]["probabilities"].as_object().unwrap();
-            assert_eq!(probabilities.len(), 8);
+            assert_eq!(probabilities.len(), classes.len());
         } else {
             assert!(row["prediction"].is_null());
         }
@@ -143,7 +135,7 @@ fn json_and_csv_outputs_have_their_schema_and_exit_codes_tell_success() {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(header[..4], ["path", "duration", "label", "confidence"]);
-    assert_eq!(header.len(), 4 + 8 + 1);
+    assert_eq!(header.len(), 4 + classes.len() + 1);
     assert!(lines.all(|l| l.split(',').count() == header.len()));
     // Nothing predictable: a non-zero exit.
     let out = emovox(

@@ -8,7 +8,6 @@
 mod common;
 
 use common::*;
-use emovox::corpus::labels::EMOTIONS;
 use serde_json::Value;
 use std::path::Path;
 
@@ -178,7 +177,7 @@ async fn model_and_health_describe_the_server() {
         .iter()
         .map(|c| c.as_str().unwrap())
         .collect();
-    assert_eq!(classes, EMOTIONS);
+    assert_eq!(classes, shipped_classes());
     assert_eq!(model["device"]["backend"], "flex");
     assert_eq!(model["clip"]["sample_rate"], 32000);
     let page = reqwest::get(format!("{}/", server.url))

@@ -5,7 +5,7 @@
 //! ops (for the gradient, g = relu6(x + 3) / 6 + x (sign(3 - |x|) + 1) / 12). Under autodiff
 //! the op is tracked with x as its state.
 
-use super::host::{contiguous, f32s, from_f32};
+use super::host::{contiguous, f32s, from_f32, par_filled};
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -15,7 +15,6 @@ use burn::backend::flex::{Flex, FlexTensor};
 use burn::backend::wgpu::CubeBackend;
 use burn::backend::{AutodiffBackend, Backend, Dispatch, TensorMetadata, backend_extension, tensor::FloatTensor};
 use burn::tensor::{DType, Tensor};
-use rayon::prelude::*;
 
 /// relu6(x + 3) / 6 in Burn's ops.
 fn ramp<B: Backend>(x: FloatTensor<B>) -> FloatTensor<B> {
@@ -81,14 +80,11 @@ impl HardswishOps for Flex {
         }
         let x = contiguous(&x);
         let input = f32s(&x);
-        let mut y = vec![0.0f32; input.len()];
-        y.par_chunks_mut(PIECE)
-            .zip(input.par_chunks(PIECE))
-            .for_each(|(out, xs)| {
-                for (o, &v) in out.iter_mut().zip(xs) {
-                    *o = forward_one(v);
-                }
-            });
+        let y = par_filled(input.len(), PIECE, |i, out| {
+            for (o, &v) in out.iter_mut().zip(&input[i * PIECE..]) {
+                *o = forward_one(v);
+            }
+        });
         from_f32(y, x.shape())
     }
 
@@ -98,14 +94,11 @@ impl HardswishOps for Flex {
         }
         let (x, dy) = (contiguous(&x), contiguous(&dy));
         let (input, grad) = (f32s(&x), f32s(&dy));
-        let mut dx = vec![0.0f32; input.len()];
-        dx.par_chunks_mut(PIECE)
-            .zip(input.par_chunks(PIECE).zip(grad.par_chunks(PIECE)))
-            .for_each(|(out, (xs, gs))| {
-                for ((o, &v), &g) in out.iter_mut().zip(xs).zip(gs) {
-                    *o = g * slope_one(v);
-                }
-            });
+        let dx = par_filled(input.len(), PIECE, |i, out| {
+            for ((o, &v), &g) in out.iter_mut().zip(&input[i * PIECE..]).zip(&grad[i * PIECE..]) {
+                *o = g * slope_one(v);
+            }
+        });
         from_f32(dx, x.shape())
     }
 }

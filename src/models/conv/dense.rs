@@ -14,7 +14,7 @@
 
 use super::columns::{Matrix, Threads, col2im, im2col, matmul, sum_over, transpose};
 use super::dims::ConvDims;
-use rayon::prelude::*;
+use crate::models::host::par_filled;
 
 /// Values per input image, output positions per image, rows of the columns (C_in k k).
 fn sizes(d: &ConvDims) -> (usize, usize, usize) {
@@ -26,14 +26,10 @@ pub fn forward(d: &ConvDims, x: &[f32], weight: &[f32]) -> Vec<f32> {
     let (image, positions, ckk) = sizes(d);
     let w = Matrix::new(weight, d.c_out, ckk);
     let threads = Threads::for_parts(d.batch);
-    let mut y = vec![0.0f32; d.batch * d.c_out * positions];
-    y.par_chunks_mut((d.c_out * positions).max(1))
-        .enumerate()
-        .for_each(|(b, y_image)| {
-            let cols = im2col(d, &x[b * image..][..image]);
-            matmul(y_image, w, Matrix::new(&cols, ckk, positions), false, threads);
-        });
-    y
+    par_filled(d.batch * d.c_out * positions, d.c_out * positions, |b, y_image| {
+        let cols = im2col(d, &x[b * image..][..image]);
+        matmul(y_image, w, Matrix::new(&cols, ckk, positions), false, threads);
+    })
 }
 
 /// dx [B, C_in, H, W] from dy [B, C_out, Ho, Wo].
@@ -41,8 +37,7 @@ pub fn input_grad(d: &ConvDims, weight: &[f32], dy: &[f32]) -> Vec<f32> {
     let (image, positions, ckk) = sizes(d);
     let w_t = Matrix::new(weight, d.c_out, ckk).t();
     let threads = Threads::for_parts(d.batch);
-    let mut dx = vec![0.0f32; d.batch * image];
-    dx.par_chunks_mut(image.max(1)).enumerate().for_each(|(b, dx_image)| {
+    par_filled(d.batch * image, image, |b, dx_image| {
         let dy_b = Matrix::new(
             &dy[b * d.c_out * positions..][..d.c_out * positions],
             d.c_out,
@@ -55,8 +50,7 @@ pub fn input_grad(d: &ConvDims, weight: &[f32], dy: &[f32]) -> Vec<f32> {
             matmul(&mut cols, w_t, dy_b, false, threads);
             col2im(d, &mut cols, dx_image);
         }
-    });
-    dx
+    })
 }
 
 /// dw [C_out, C_in, k, k] from x [B, C_in, H, W] and dy [B, C_out, Ho, Wo].

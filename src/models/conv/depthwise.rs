@@ -7,42 +7,38 @@
 //! Burn's generic gradients loop over the channels one small convolution at a time.
 
 use super::dims::ConvDims;
-use crate::models::host::lane_sum;
+use crate::models::host::{lane_sum, par_filled};
 use rayon::prelude::*;
 
 /// dx [B, C, H, W] of a depthwise convolution.
 pub fn input_grad(d: &ConvDims, weight: &[f32], dy: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out, kk) = (d.h * d.w, d.ho * d.wo, d.k * d.k);
-    let mut dx = vec![0.0f32; d.batch * d.c_in * plane_in];
-    dx.par_chunks_mut(plane_in.max(1))
-        .enumerate()
-        .for_each(|(bc, dx_plane)| {
-            let c = bc % d.c_in;
-            let dy_plane = &dy[bc * plane_out..][..plane_out];
-            let filter = &weight[c * kk..][..kk];
-            for oh in 0..d.ho {
-                let dy_row = &dy_plane[oh * d.wo..][..d.wo];
-                for i in 0..d.k {
-                    let Some(ih) = d.row(oh, i) else { continue };
-                    let dx_row = &mut dx_plane[ih * d.w..][..d.w];
-                    for j in 0..d.k {
-                        let (tap, cols) = (filter[i * d.k + j], d.columns(j));
-                        if d.stride == 1 {
-                            let start = d.column(cols.start, j);
-                            let out = &mut dx_row[start..start + cols.len()];
-                            for (o, g) in out.iter_mut().zip(&dy_row[cols]) {
-                                *o += g * tap;
-                            }
-                        } else {
-                            for ow in cols {
-                                dx_row[d.column(ow, j)] += dy_row[ow] * tap;
-                            }
+    par_filled(d.batch * d.c_in * plane_in, plane_in, |bc, dx_plane| {
+        let c = bc % d.c_in;
+        let dy_plane = &dy[bc * plane_out..][..plane_out];
+        let filter = &weight[c * kk..][..kk];
+        for oh in 0..d.ho {
+            let dy_row = &dy_plane[oh * d.wo..][..d.wo];
+            for i in 0..d.k {
+                let Some(ih) = d.row(oh, i) else { continue };
+                let dx_row = &mut dx_plane[ih * d.w..][..d.w];
+                for j in 0..d.k {
+                    let (tap, cols) = (filter[i * d.k + j], d.columns(j));
+                    if d.stride == 1 {
+                        let start = d.column(cols.start, j);
+                        let out = &mut dx_row[start..start + cols.len()];
+                        for (o, g) in out.iter_mut().zip(&dy_row[cols]) {
+                            *o += g * tap;
+                        }
+                    } else {
+                        for ow in cols {
+                            dx_row[d.column(ow, j)] += dy_row[ow] * tap;
                         }
                     }
                 }
             }
-        });
-    dx
+        }
+    })
 }
 
 /// dw [C, 1, k, k] of a depthwise convolution.

@@ -6,7 +6,7 @@
 //! Sums run in eight f32 lanes per plane and in f64 across planes.
 
 use super::BatchNormOps;
-use crate::models::host::{contiguous, f32s, from_f32, lane_sum};
+use crate::models::host::{contiguous, f32s, from_f32, lane_sum, par_filled};
 use burn::backend::flex::{Flex, FlexTensor};
 use burn::backend::{Shape, TensorMetadata};
 use burn::tensor::DType;
@@ -62,8 +62,7 @@ pub fn forward(shape: &Shape, x: &[f32], gamma: &[f32], beta: &[f32], epsilon: f
         lane_sum(plane, plane, |v, _| (v - m) * (v - m))
     });
     let var: Vec<f64> = squares.iter().map(|s| s / d.n()).collect();
-    let mut y = vec![0.0f32; x.len()];
-    y.par_chunks_mut(d.spatial.max(1)).enumerate().for_each(|(bc, out)| {
+    let y = par_filled(x.len(), d.spatial, |bc, out| {
         let c = bc % d.channels;
         let scale = (f64::from(gamma[c]) / (var[c] + epsilon).sqrt()) as f32;
         let shift = (f64::from(beta[c]) - mean[c] * f64::from(scale)) as f32;
@@ -95,8 +94,7 @@ pub fn backward(
         let m = mean[c];
         inv_std[c] * lane_sum(d.plane(dy, b, c), d.plane(x, b, c), |g, v| g * (v - m))
     });
-    let mut dx = vec![0.0f32; x.len()];
-    dx.par_chunks_mut(d.spatial.max(1)).enumerate().for_each(|(bc, out)| {
+    let dx = par_filled(x.len(), d.spatial, |bc, out| {
         let c = bc % d.channels;
         let (m, s, n) = (mean[c], inv_std[c] as f32, d.n());
         let scale = (f64::from(gamma[c]) * inv_std[c]) as f32;
