@@ -218,18 +218,12 @@ pub fn top_k(values: &[f32], k: usize) -> Vec<usize> {
     order
 }
 
-/// The shipped model's class names, in its order (what `predict` reports probabilities of).
+/// The shipped model's class names, in its order (what `predict` reports probabilities of),
+/// read as the library reads a model's `config.json`.
 pub fn shipped_classes() -> Vec<String> {
     let path = emovox::predict::default_model_dir().join("config.json");
-    let config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).expect("the shipped model's config.json"))
-            .expect("the shipped model's config.json is JSON");
-    config["classes"]
-        .as_array()
-        .expect("config.json lists the classes")
-        .iter()
-        .map(|c| c.as_str().expect("class names are strings").to_owned())
-        .collect()
+    let config: emovox::run::ExperimentConfig = emovox::run::read_json(&path).expect("the shipped model's config.json");
+    config.classes.names().into_iter().map(str::to_owned).collect()
 }
 
 /// Runs the emovox binary in `cwd` on the CPU backend.
