@@ -6,7 +6,10 @@ mod common;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use common::max_abs;
+use emovox::augment::AudioAugment;
 use emovox::corpus::Classes;
+use emovox::features::{FeatureConfig, log_mel_tensor};
+use emovox::gpu::Compute;
 use emovox::gpu::to_host;
 use emovox::models::{
     Arch, BiLstmConfig, CnnConfig, InputNorm, Inputs, NetConfig, NetInput, Network, ResNet, ResNetConfig, SvmConfig,
@@ -14,7 +17,8 @@ use emovox::models::{
 };
 use emovox::run::{TrainConfig, load_network, save_module, save_module_half};
 use emovox::scores::{MeanStd, Metrics};
-use emovox::train::{Batcher, balanced_weights, evaluate, fit};
+use emovox::train::{Batcher, balanced_weights, consistency_targets, evaluate, fit, one_hot};
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard};
 
 /// Burn seeds a backend's RNG globally, so tests that initialise or train networks take turns
@@ -166,6 +170,88 @@ fn class_balanced_loss_weighs_each_present_class_equally() {
         unweighted.state.history[0].train_loss,
     );
     assert!((a - b).abs() > 1e-3, "balanced {a} vs plain {b}");
+}
+
+fn input_values(input: NetInput) -> Vec<f32> {
+    match input {
+        NetInput::Sequence(x) => to_host(x).unwrap(),
+        NetInput::Image(x) => to_host(x).unwrap(),
+    }
+}
+
+#[test]
+fn consistency_targets_mix_the_label_with_the_clean_clips_prediction() {
+    let _turn = rng_lock();
+    // Tones whose pitch names the class, 0.4 s at 16 kHz, through a 6-band mel front end.
+    let classes_of = [0, 1, 2, 0, 1, 2];
+    let audio: Vec<Vec<f32>> = classes_of
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let f = 300.0 * (c + 1) as f32 + 10.0 * i as f32;
+            (0..6400)
+                .map(|t| 0.3 * (std::f32::consts::TAU * f * t as f32 / 16_000.0).sin())
+                .collect()
+        })
+        .collect();
+    let features_cfg = FeatureConfig {
+        n_fft: 256,
+        hop: 128,
+        win_length: 256,
+        n_mels: MELS,
+        n_mfcc: MELS,
+        ..FeatureConfig::default()
+    };
+    let compute = Compute::cpu();
+    let features = log_mel_tensor(&compute, &audio, &features_cfg).unwrap();
+    let (_, _, net) = synthetic();
+    let labels = classes_of.to_vec();
+    let mut batcher =
+        Batcher::new(features, labels.clone(), net.clone()).with_audio(Arc::new(audio), features_cfg, compute);
+    let rows: Vec<usize> = (0..labels.len()).collect();
+    let noisy = AudioAugment {
+        noise_snr_db: Some((0.0, 0.0)),
+        ..AudioAugment::default()
+    };
+    let cfg = TrainConfig {
+        consistency: 0.25,
+        audio_augment: noisy.clone(),
+        ..tiny_config(1)
+    };
+    batcher.begin_epoch(&noisy, cfg.seed, 0, &rows).unwrap();
+    let batch = batcher.train_batch(&rows, None, &cfg, 0, 0);
+    // The twin is the clean clips' input; the trained input is the augmented one.
+    let clean = batch.clean.expect("a clean twin with consistency on");
+    let clean_values = input_values(clean.clone());
+    assert_eq!(clean_values, input_values(batcher.batch(&rows, None).0));
+    assert!(max_abs(&clean_values, &input_values(batch.input)) > 0.1);
+    // Targets: 0.75 x one-hot + 0.25 x the eval-mode probabilities on the clean clips.
+    let network = Network::initialise(&net, &Device::flex().autodiff()).unwrap();
+    let mixed = to_host(consistency_targets(&network, clean, batch.targets, 0.25)).unwrap();
+    let probs = logits(&network, &batcher, &rows);
+    for (i, &label) in labels.iter().enumerate() {
+        for c in 0..CLASSES {
+            let expected = 0.75 * f32::from(u8::from(c == label)) + 0.25 * probs[i][c];
+            assert!((mixed[i * CLASSES + c] - expected).abs() < 1e-5, "clip {i} class {c}");
+        }
+    }
+    // Off, or without waveform augmentation, there is no twin and the targets stay one-hot.
+    let off = batcher.train_batch(
+        &rows,
+        None,
+        &TrainConfig {
+            consistency: 0.0,
+            ..cfg.clone()
+        },
+        0,
+        0,
+    );
+    assert!(off.clean.is_none());
+    let expected = to_host(one_hot(&labels, CLASSES, &Device::flex())).unwrap();
+    assert_eq!(to_host(off.targets).unwrap(), expected);
+    let (features, _, _) = synthetic();
+    let plain = Batcher::new(features, (0..24).map(|i| i % CLASSES).collect(), net);
+    assert!(plain.train_batch(&rows, None, &cfg, 0, 0).clean.is_none());
 }
 
 #[test]

@@ -118,6 +118,12 @@ pub struct TrainArgs {
     /// validation), so rare classes are not given up for common ones.
     #[arg(long)]
     class_balanced: bool,
+    /// Pull the prediction on each waveform-augmented training clip toward the network's own
+    /// (eval-mode) prediction on the clean clip: targets become (1 - W) x label + W x clean
+    /// prediction, W in (0, 1); needs waveform augmentation (--audio-*). Costs one more forward
+    /// pass per batch.
+    #[arg(long, default_value_t = 0.0)]
+    consistency: f32,
     /// Scale every clip to this active speech level in dBFS before features, in training and
     /// prediction, so a recording's gain does not matter; `off` keeps each clip's own level
     /// (default: -35 for the networks, off for the SVM).
@@ -262,7 +268,11 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         progressive: args.augment.progressive.clone().unwrap_or_default(),
         freeze_epochs: args.freeze_epochs,
         class_balanced: args.class_balanced,
+        consistency: args.consistency,
     };
+    if !(args.consistency == 0.0 || (0.0..1.0).contains(&args.consistency) && cfg.train.audio_augment.is_active()) {
+        bail!("--consistency must be in [0, 1) and needs waveform augmentation (--audio-*) to compare against");
+    }
     cfg.net = NetParams {
         hidden: args.hidden.unwrap_or(cfg.net.hidden),
         dropout: args.dropout,

@@ -125,6 +125,7 @@ pub fn load_resnet34(path: &Path, device: &Device) -> Result<ResNet> {
 }
 
 /// A network input: frames for sequence models, a 3-channel image for CNNs.
+#[derive(Clone)]
 pub enum NetInput {
     Sequence(Tensor<3>),
     Image(Tensor<4>),

@@ -183,6 +183,16 @@ pub struct TrainConfig {
     /// (off) in runs saved before it existed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub class_balanced: bool,
+    /// Consistency with the clean clip: each waveform-augmented clip's target becomes
+    /// (1 - w) x its label + w x the network's own eval-mode prediction on the clean clip (the
+    /// same masks and mixup), so the answer learns not to move with the room or the line;
+    /// 0 (off, absent in runs saved before it existed) or in (0, 1).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub consistency: f32,
+}
+
+fn is_zero(w: &f32) -> bool {
+    *w == 0.0
 }
 
 impl Default for TrainConfig {
@@ -199,6 +209,7 @@ impl Default for TrainConfig {
             progressive: Vec::new(),
             freeze_epochs: 0,
             class_balanced: false,
+            consistency: 0.0,
         }
     }
 }

@@ -121,7 +121,9 @@ impl Batcher {
     }
 
     /// Augmented training input and (mixed) targets for `rows`; draws are keyed by
-    /// (seed, epoch, step).
+    /// (seed, epoch, step). With `cfg.consistency` and this epoch's waveform augmentation,
+    /// also the clean clips' input under the same draws (masks, mixup) for the consistency
+    /// targets.
     pub fn train_batch(
         &self,
         rows: &[usize],
@@ -129,22 +131,36 @@ impl Batcher {
         cfg: &TrainConfig,
         epoch: usize,
         step: usize,
-    ) -> (NetInput, Tensor<2>) {
-        let x = match &self.epoch_features {
-            Some((tensor, positions)) => {
-                let at: Vec<usize> = rows.iter().map(|r| positions[r]).collect();
-                select_rows(tensor, &at)
-            }
-            None => select_rows(&self.features, rows),
-        };
+    ) -> TrainBatch {
+        let augmented = self.epoch_features.as_ref().map(|(tensor, positions)| {
+            let at: Vec<usize> = rows.iter().map(|r| positions[r]).collect();
+            select_rows(tensor, &at)
+        });
+        let clean = || select_rows(&self.features, rows);
+        let x = augmented.unwrap_or_else(clean);
         let [_, n_mels, frames] = x.dims();
         let (mask_rows, mask_cols) = augmented_dims(&self.net, n_mels, frames, image_size);
         let draws = cfg
             .augment
             .as_ref()
             .map(|a| a.draw(cfg.seed, epoch, step, rows.len(), mask_rows, mask_cols));
-        training_input(&self.net, x, self.targets(rows), image_size, draws.as_ref())
+        let twin = (cfg.consistency > 0.0 && self.epoch_features.is_some())
+            .then(|| training_input(&self.net, clean(), self.targets(rows), image_size, draws.as_ref()).0);
+        let (input, targets) = training_input(&self.net, x, self.targets(rows), image_size, draws.as_ref());
+        TrainBatch {
+            input,
+            targets,
+            clean: twin,
+        }
     }
+}
+
+/// A training batch: the augmented input, its (mixed) one-hot targets, and the clean clips'
+/// input under the same draws when consistency targets are asked for.
+pub struct TrainBatch {
+    pub input: NetInput,
+    pub targets: Tensor<2>,
+    pub clean: Option<NetInput>,
 }
 
 /// Log-mels [batch, n_mels, frames] and one-hot targets as training input and (mixed) targets.

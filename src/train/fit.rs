@@ -6,7 +6,7 @@
 use super::Batcher;
 use crate::error::Result;
 use crate::gpu::to_host;
-use crate::models::{NetConfig, Network};
+use crate::models::{NetConfig, NetInput, Network};
 use crate::observe;
 use crate::rng;
 use crate::run::checkpoint::{load_optimizer, save_optimizer};
@@ -53,6 +53,13 @@ fn weighted(targets: Tensor<2>, weights: Option<&Tensor<1>>) -> Tensor<2> {
         Some(w) => targets * w.clone().unsqueeze_dim::<2>(0),
         None => targets,
     }
+}
+
+/// (1 - w) x targets + w x the network's eval-mode class probabilities on the clean input
+/// (no gradient flows through them).
+pub fn consistency_targets(network: &Network, clean: NetInput, targets: Tensor<2>, w: f32) -> Tensor<2> {
+    let clean_probs = burn::tensor::activation::softmax(network.valid().forward(clean), 1);
+    targets * (1.0 - w) + clean_probs * w
 }
 
 fn argmax_rows(logits: Tensor<2>) -> Result<Vec<usize>> {
@@ -161,8 +168,12 @@ pub fn fit(
         let work = observe::progress(&format!("epoch {}/{epochs}", epoch + 1), order.len());
         let (mut loss_sum, mut predictions, mut seen_labels) = (0.0, Vec::new(), Vec::new());
         for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
-            let (input, targets) = batcher.train_batch(chunk, side, cfg, epoch, step);
-            let logits = network.forward(input.autodiff());
+            let batch = batcher.train_batch(chunk, side, cfg, epoch, step);
+            let targets = match batch.clean {
+                Some(clean) => consistency_targets(&network, clean, batch.targets, cfg.consistency),
+                None => batch.targets,
+            };
+            let logits = network.forward(batch.input.autodiff());
             let targets = weighted(targets, class_weights.as_ref());
             let loss = soft_cross_entropy(logits.clone(), targets.autodiff());
             let loss_value = to_host(loss.clone().inner())?[0] as f64;

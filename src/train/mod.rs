@@ -8,5 +8,5 @@ pub mod experiment;
 pub mod fit;
 pub mod report;
 
-pub use batch::{Batcher, one_hot, training_input};
-pub use fit::{Fitted, balanced_weights, evaluate, fit, soft_cross_entropy};
+pub use batch::{Batcher, TrainBatch, one_hot, training_input};
+pub use fit::{Fitted, balanced_weights, consistency_targets, evaluate, fit, soft_cross_entropy};
