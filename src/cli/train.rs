@@ -270,7 +270,8 @@ pub fn run_train(args: TrainArgs) -> Result<ExitCode> {
         class_balanced: args.class_balanced,
         consistency: args.consistency,
     };
-    if !(args.consistency == 0.0 || (0.0..1.0).contains(&args.consistency) && cfg.train.audio_augment.is_active()) {
+    let consistency_usable = (0.0..1.0).contains(&args.consistency) && cfg.train.audio_augment.is_active();
+    if args.consistency != 0.0 && !consistency_usable {
         bail!("--consistency must be in [0, 1) and needs waveform augmentation (--audio-*) to compare against");
     }
     cfg.net = NetParams {

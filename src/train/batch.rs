@@ -144,9 +144,10 @@ impl Batcher {
             .augment
             .as_ref()
             .map(|a| a.draw(cfg.seed, epoch, step, rows.len(), mask_rows, mask_cols));
+        let targets = self.targets(rows);
         let twin = (cfg.consistency > 0.0 && self.epoch_features.is_some())
-            .then(|| training_input(&self.net, clean(), self.targets(rows), image_size, draws.as_ref()).0);
-        let (input, targets) = training_input(&self.net, x, self.targets(rows), image_size, draws.as_ref());
+            .then(|| training_input(&self.net, clean(), targets.clone(), image_size, draws.as_ref()).0);
+        let (input, targets) = training_input(&self.net, x, targets, image_size, draws.as_ref());
         TrainBatch {
             input,
             targets,
