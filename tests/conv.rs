@@ -110,6 +110,13 @@ fn dense_gradients_equal_burns() {
         ("stem 3x3/2", [2, 1, 12, 15], 8, 3, 2, 1, 1),
         ("7x7/2", [2, 3, 17, 13], 5, 7, 2, 3, 1),
         ("3x3/1", [3, 4, 9, 7], 6, 3, 1, 1, 1),
+        // Stride 1 with other kernels and paddings (a padding as wide as the kernel too).
+        ("3x3/1 unpadded", [2, 3, 8, 11], 5, 3, 1, 0, 1),
+        ("5x5/1 padding 2", [2, 4, 9, 12], 3, 5, 1, 2, 1),
+        ("5x5/1 padding 1", [1, 2, 10, 7], 4, 5, 1, 1, 1),
+        ("2x2/1 padding 1", [2, 3, 6, 5], 2, 2, 1, 1, 1),
+        ("3x3/1 padding 3", [2, 2, 5, 6], 3, 3, 1, 3, 1),
+        ("1x1/1 padding 1", [2, 3, 4, 5], 2, 1, 1, 1, 1),
         ("3x3/2 odd", [2, 5, 11, 9], 7, 3, 2, 1, 1),
         ("1x1/2", [2, 6, 9, 10], 4, 1, 2, 0, 1),
     ]);
@@ -123,10 +130,13 @@ fn other_grouped_convolutions_keep_burns_gradients() {
 #[test]
 fn real_shapes() {
     // A depthwise 5x5/2 and a pointwise expansion of EfficientAT's at a 4 s clip's size (fewer
-    // channels), and ResNet34's layer 2 entry (3x3/2, 64 to 128 channels) at a 128 px image's.
+    // channels), ResNet34's layer 2 entry (3x3/2, 64 to 128 channels) and a layer 1 convolution
+    // at a 128 px image's, and the compact CNN's second convolution.
     assert_cases(&[
         ("depthwise 5x5/2, 32 x 32 x 101", [2, 32, 32, 101], 32, 5, 2, 2, 32),
         ("pointwise 16 -> 48, 16 x 51", [2, 16, 16, 51], 48, 1, 1, 0, 1),
         ("3x3/2 64 -> 128, 32 x 32", [2, 64, 32, 32], 128, 3, 2, 1, 1),
+        ("3x3/1 64 -> 64, 32 x 32", [2, 64, 32, 32], 64, 3, 1, 1, 1),
+        ("compact CNN's block 1, 16 -> 16, 128 x 128", [2, 16, 128, 128], 16, 3, 1, 1, 1),
     ]);
 }

@@ -5,6 +5,7 @@
 
 use super::conv;
 use super::norm::batch_norm;
+use super::pool;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig};
@@ -42,7 +43,7 @@ impl ConvBlock {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(batch_norm(&self.bn1, conv::forward(&self.conv1, x)));
         let x = relu(batch_norm(&self.bn2, conv::forward(&self.conv2, x)));
-        self.pool.forward(x)
+        pool::forward(&self.pool, x)
     }
 }
 

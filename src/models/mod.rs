@@ -17,6 +17,7 @@ pub mod lstm;
 pub mod mobilenet;
 pub mod network;
 pub mod norm;
+pub mod pool;
 pub mod resnet;
 pub mod svm;
 

@@ -148,18 +148,30 @@ pub fn im2col<'a>(d: &ConvDims, image: &'a [f32]) -> Cow<'a, [f32]> {
     if d.unit() {
         return Cow::Borrowed(image);
     }
-    let mut cols = vec![0.0f32; d.c_in * d.k * d.k * d.ho * d.wo];
-    for_each_tap(d, &mut cols, |c, ih, j, outs, row| {
-        let x_row = &image[(c * d.h + ih) * d.w..][..d.w];
-        if d.stride == 1 {
-            let start = d.column(outs.start, j);
-            row[outs.clone()].copy_from_slice(&x_row[start..start + outs.len()]);
-        } else {
-            for ow in outs {
-                row[ow] = x_row[d.column(ow, j)];
+    let kk = d.k * d.k;
+    // Written once, row by row, padding zeros included: zeroing the buffer first was a
+    // memset as long as the copy itself.
+    let mut cols = Vec::with_capacity(d.c_in * kk * d.ho * d.wo);
+    let zeros = |cols: &mut Vec<f32>, n: usize| cols.extend(std::iter::repeat_n(0.0, n));
+    for r in 0..d.c_in * kk {
+        let (c, i, j) = (r / kk, r % kk / d.k, r % d.k);
+        let outs = d.columns(j);
+        for oh in 0..d.ho {
+            let Some(ih) = d.row(oh, i) else {
+                zeros(&mut cols, d.wo);
+                continue;
+            };
+            let x_row = &image[(c * d.h + ih) * d.w..][..d.w];
+            zeros(&mut cols, outs.start);
+            if d.stride == 1 {
+                let start = d.column(outs.start, j);
+                cols.extend_from_slice(&x_row[start..start + outs.len()]);
+            } else {
+                cols.extend(outs.clone().map(|ow| x_row[d.column(ow, j)]));
             }
+            zeros(&mut cols, d.wo - outs.end);
         }
-    });
+    }
     Cow::Owned(cols)
 }
 
