@@ -1,8 +1,9 @@
 //! emovox's convolution gradients against Burn's own: the output and the gradients of the input
 //! and the weight of [`emovox::models::conv::conv2d`] under autodiff on flex equal those of
 //! Burn's `conv2d` to 1e-4 relative, for depthwise (strides 1 and 2, kernels 3 and 5, odd
-//! sizes), pointwise, dense (kernels 1 to 7, strides 1 and 2) and other grouped convolutions
-//! (which keep Burn's gradients), on odd shapes and on EfficientAT's and ResNet34's real ones.
+//! sizes), pointwise, dense (kernels 1 to 7, strides 1 and 2; Winograd's 3x3/1 with 64
+//! channels or more) and other grouped convolutions (which keep Burn's gradients), on odd
+//! shapes and on EfficientAT's and ResNet34's real ones.
 
 mod common;
 
@@ -117,6 +118,14 @@ fn dense_gradients_equal_burns() {
         ("2x2/1 padding 1", [2, 3, 6, 5], 2, 2, 1, 1, 1),
         ("3x3/1 padding 3", [2, 2, 5, 6], 3, 3, 1, 3, 1),
         ("1x1/1 padding 1", [2, 3, 4, 5], 2, 1, 1, 1, 1),
+        // 3x3/1 padding 1 with 64 channels or more goes through Winograd's F(2x2, 3x3): odd
+        // sizes leave part-filled tiles, a one-pixel image has only the centre tap, and three
+        // 64 x 64 images go through one at a time (the chunks of the transformed values).
+        ("Winograd one pixel", [2, 64, 1, 1], 64, 3, 1, 1, 1),
+        ("Winograd 5 x 3, odd channels", [3, 65, 5, 3], 67, 3, 1, 1, 1),
+        ("Winograd 7 x 10", [1, 64, 7, 10], 80, 3, 1, 1, 1),
+        ("Winograd in chunks", [3, 64, 64, 64], 64, 3, 1, 1, 1),
+        ("3x3/1 with few channels", [2, 63, 6, 9], 64, 3, 1, 1, 1),
         ("3x3/2 odd", [2, 5, 11, 9], 7, 3, 2, 1, 1),
         ("1x1/2", [2, 6, 9, 10], 4, 1, 2, 0, 1),
     ]);
@@ -130,13 +139,14 @@ fn other_grouped_convolutions_keep_burns_gradients() {
 #[test]
 fn real_shapes() {
     // A depthwise 5x5/2 and a pointwise expansion of EfficientAT's at a 4 s clip's size (fewer
-    // channels), ResNet34's layer 2 entry (3x3/2, 64 to 128 channels) and a layer 1 convolution
-    // at a 128 px image's, and the compact CNN's second convolution.
+    // channels), ResNet34's layer 2 entry (3x3/2, 64 to 128 channels), a layer 1 convolution
+    // and a layer 3 one at a 128 px image's, and the compact CNN's second convolution.
     assert_cases(&[
         ("depthwise 5x5/2, 32 x 32 x 101", [2, 32, 32, 101], 32, 5, 2, 2, 32),
         ("pointwise 16 -> 48, 16 x 51", [2, 16, 16, 51], 48, 1, 1, 0, 1),
         ("3x3/2 64 -> 128, 32 x 32", [2, 64, 32, 32], 128, 3, 2, 1, 1),
         ("3x3/1 64 -> 64, 32 x 32", [2, 64, 32, 32], 64, 3, 1, 1, 1),
+        ("3x3/1 256 -> 256, 8 x 8", [2, 256, 8, 8], 256, 3, 1, 1, 1),
         ("CNN block 1, 16 -> 16, 128 x 128", [2, 16, 128, 128], 16, 3, 1, 1, 1),
     ]);
 }

@@ -51,6 +51,14 @@ impl<'a> Matrix<'a> {
         }
     }
 
+    /// A [rows, cols] matrix whose rows start `row_stride` values apart.
+    pub fn strided(data: &'a [f32], rows: usize, cols: usize, row_stride: usize) -> Matrix<'a> {
+        Matrix {
+            row_stride,
+            ..Matrix::new(data, rows, cols)
+        }
+    }
+
     pub fn t(self) -> Matrix<'a> {
         Matrix {
             rows: self.cols,
