@@ -1,12 +1,13 @@
 //! The convolution op on flex: which kernel computes a convolution and its gradients, on the
 //! tensors' host f32 data. Depthwise convolutions take [`depthwise`]'s gradients (their forward
-//! pass stays Burn's direct per-plane loop); convolutions without groups take [`dense`]'s
-//! forward pass and gradients; any other (other groupings, other dtypes) stays Burn's.
+//! pass stays Burn's direct per-plane loop); wide 3 x 3 convolutions at stride 1 take
+//! [`winograd`]'s forward pass and gradients, other convolutions without groups [`dense`]'s;
+//! any other (other groupings, other dtypes) stays Burn's.
 
 use super::ConvGradOps;
 use super::dims::ConvDims;
 use super::ops::options;
-use super::{dense, depthwise};
+use super::{dense, depthwise, winograd};
 use crate::models::host::{contiguous, f32s, from_f32};
 use burn::backend::flex::{Flex, FlexTensor};
 use burn::backend::ops::ModuleOps;
@@ -19,6 +20,8 @@ enum Kernel {
     Depthwise,
     /// Without groups ([`dense`]), pointwise included.
     Dense,
+    /// Without groups, 3 x 3 at stride 1 with padding 1 and 64 channels or more ([`winograd`]).
+    Winograd,
 }
 
 /// The geometry and kernel of a convolution emovox's kernels take (f32 data), if it is one.
@@ -44,6 +47,8 @@ fn kernel(
     };
     let kernel = if d.depthwise(groups, &shape) {
         Kernel::Depthwise
+    } else if d.dense(groups, &shape) && winograd::applies(&d) {
+        Kernel::Winograd
     } else if d.dense(groups, &shape) {
         Kernel::Dense
     } else {
@@ -82,6 +87,7 @@ fn gradient(
             let dx = match kind {
                 Kernel::Depthwise => depthwise::input_grad(&d, f32s(&w), g),
                 Kernel::Dense => dense::input_grad(&d, f32s(&w), g),
+                Kernel::Winograd => winograd::input_grad(&d, f32s(&w), g),
             };
             from_f32(dx, x.shape())
         }
@@ -90,6 +96,7 @@ fn gradient(
             let dw = match kind {
                 Kernel::Depthwise => depthwise::weight_grad(&d, f32s(&input), g),
                 Kernel::Dense => dense::weight_grad(&d, f32s(&input), g),
+                Kernel::Winograd => winograd::weight_grad(&d, f32s(&input), g),
             };
             from_f32(dw, weight.shape())
         }
@@ -100,9 +107,13 @@ impl ConvGradOps for Flex {
     fn conv_forward(x: FlexTensor, weight: FlexTensor, stride: usize, padding: usize, groups: usize) -> FlexTensor {
         match kernel(&x, &weight, None, stride, padding, groups) {
             // Burn's depthwise forward is already a direct per-plane loop.
-            Some((d, Kernel::Dense)) => {
+            Some((d, kind @ (Kernel::Dense | Kernel::Winograd))) => {
                 let (input, w) = (contiguous(&x), contiguous(&weight));
-                let y = dense::forward(&d, f32s(&input), f32s(&w));
+                let y = if kind == Kernel::Winograd {
+                    winograd::forward(&d, f32s(&input), f32s(&w))
+                } else {
+                    dense::forward(&d, f32s(&input), f32s(&w))
+                };
                 from_f32(y, Shape::new([d.batch, d.c_out, d.ho, d.wo]))
             }
             _ => Flex::conv2d(x, weight, None, options(stride, padding, groups)),

@@ -9,15 +9,11 @@
 //!   works on column-major results, so this way it packs the small dY_b rather than the
 //!   k^2 times larger columns (packing the columns was a quarter of the compact CNN's step).
 //!
-//! 3 x 3 kernels at stride 1 with padding 1 and 64 channels or more take [`winograd`]'s
-//! forward pass and gradients instead (fewer multiplications, no columns).
-//!
 //! Putting several small late-stage images into one product (ResNet34's last stage has 16
 //! positions per image) measured no faster, so each product is one image's.
 
 use super::columns::{Matrix, Threads, col2im, im2col, matmul, sum_over, transpose};
 use super::dims::ConvDims;
-use super::winograd;
 use crate::models::host::par_filled;
 
 /// Values per input image, output positions per image, rows of the columns (C_in k k).
@@ -27,9 +23,6 @@ fn sizes(d: &ConvDims) -> (usize, usize, usize) {
 
 /// y [B, C_out, Ho, Wo].
 pub fn forward(d: &ConvDims, x: &[f32], weight: &[f32]) -> Vec<f32> {
-    if winograd::applies(d) {
-        return winograd::forward(d, x, weight);
-    }
     let (image, positions, ckk) = sizes(d);
     let w = Matrix::new(weight, d.c_out, ckk);
     let threads = Threads::for_parts(d.batch);
@@ -41,9 +34,6 @@ pub fn forward(d: &ConvDims, x: &[f32], weight: &[f32]) -> Vec<f32> {
 
 /// dx [B, C_in, H, W] from dy [B, C_out, Ho, Wo].
 pub fn input_grad(d: &ConvDims, weight: &[f32], dy: &[f32]) -> Vec<f32> {
-    if winograd::applies(d) {
-        return winograd::input_grad(d, weight, dy);
-    }
     let (image, positions, ckk) = sizes(d);
     let w_t = Matrix::new(weight, d.c_out, ckk).t();
     let threads = Threads::for_parts(d.batch);
@@ -65,9 +55,6 @@ pub fn input_grad(d: &ConvDims, weight: &[f32], dy: &[f32]) -> Vec<f32> {
 
 /// dw [C_out, C_in, k, k] from x [B, C_in, H, W] and dy [B, C_out, Ho, Wo].
 pub fn weight_grad(d: &ConvDims, x: &[f32], dy: &[f32]) -> Vec<f32> {
-    if winograd::applies(d) {
-        return winograd::weight_grad(d, x, dy);
-    }
     let (image, positions, ckk) = sizes(d);
     let dw_t = sum_over(d.batch, ckk * d.c_out, |b, acc| {
         let cols = im2col(d, &x[b * image..][..image]);

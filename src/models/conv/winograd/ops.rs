@@ -39,13 +39,11 @@ pub fn input_grad(d: &ConvDims, weight: &[f32], dy: &[f32]) -> Vec<f32> {
 /// [T, C_in]) with dM = A dY A^T of each 2 x 2 block of the output gradient, and dg = G^T dU G.
 pub fn weight_grad(d: &ConvDims, x: &[f32], dy: &[f32]) -> Vec<f32> {
     let (c_in, c_out, (h, w)) = (d.c_in, d.c_out, (d.h, d.w));
-    let images = images_per_chunk(d.batch, (h, w), c_in.max(c_out));
     SCRATCH.with_borrow_mut(|Scratch { u, v, m }| {
         // dU [16, C_out, C_in], summed over the chunks.
         let du = grown(u, XI * c_out * c_in);
         du.fill(0.0);
-        for first in (0..d.batch).step_by(images) {
-            let t = Tiles::new(images.min(d.batch - first), (h, w));
+        for (first, t) in chunks(d.batch, (h, w), c_in.max(c_out)) {
             let x = &x[first * c_in * h * w..][..t.batch * c_in * h * w];
             let dy = &dy[first * c_out * h * w..][..t.batch * c_out * h * w];
             tiles::input_tiles(&t, c_in, x, grown(v, c_in * XI * t.stride));
@@ -88,11 +86,14 @@ fn grown(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
     &mut buffer[..len]
 }
 
-/// How many images go through at a time so that V and M, with `channels` rows of tiles, stay
-/// within [`CHUNK_VALUES`] (at least one image).
-fn images_per_chunk(batch: usize, (h, w): (usize, usize), channels: usize) -> usize {
+/// The batch in chunks of images (the first image of each, and its tiles) small enough that V
+/// and M, with `channels` rows of tiles, stay within [`CHUNK_VALUES`] (at least one image).
+fn chunks(batch: usize, (h, w): (usize, usize), channels: usize) -> impl Iterator<Item = (usize, Tiles)> {
     let per_image = h.div_ceil(2) * w.div_ceil(2) * XI * channels;
-    (CHUNK_VALUES / per_image.max(1)).clamp(1, batch.max(1))
+    let images = (CHUNK_VALUES / per_image.max(1)).clamp(1, batch.max(1));
+    (0..batch)
+        .step_by(images)
+        .map(move |first| (first, Tiles::new(images.min(batch - first), (h, w))))
 }
 
 /// The convolution of x [B, C_in, H, W] with the filters that `filters` writes transformed
@@ -106,13 +107,13 @@ fn convolve(
     x: &[f32],
     filters: impl FnOnce(&mut [f32]),
 ) -> Vec<f32> {
-    let images = images_per_chunk(batch, (h, w), c_in.max(c_out));
+    // Zeroed in parallel (a serial memset would leave the workers waiting); every value is
+    // written by the output transform.
     let mut y = par_filled(batch * c_out * h * w, h * w, |_, _| {});
     SCRATCH.with_borrow_mut(|Scratch { u, v, m }| {
         filters(grown(u, c_out * XI * c_in));
         let u = &u[..c_out * XI * c_in];
-        for first in (0..batch).step_by(images) {
-            let t = Tiles::new(images.min(batch - first), (h, w));
+        for (first, t) in chunks(batch, (h, w), c_in.max(c_out)) {
             let x = &x[first * c_in * h * w..][..t.batch * c_in * h * w];
             let y = &mut y[first * c_out * h * w..][..t.batch * c_out * h * w];
             tiles::input_tiles(&t, c_in, x, grown(v, c_in * XI * t.stride));

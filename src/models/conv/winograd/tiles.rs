@@ -50,6 +50,31 @@ impl Tiles {
     fn row_mut<'a>(&self, buffer: &'a mut [f32], k: usize) -> &'a mut [f32] {
         &mut buffer[k * self.stride..][..self.count]
     }
+
+    /// Each tile's `n` x `n` patch of one channel (`plane(b)` its [h, w] plane of image b) into
+    /// `out` [n n, count] (rows `stride` apart): the patch of tile (ty, tx) starts at row and
+    /// column 2 ty - (n - 2) / 2 and 2 tx - (n - 2) / 2, zero outside the image (n = 4: the
+    /// input patches around each 2 x 2 block; n = 2: the blocks themselves).
+    fn gather<'p>(&self, n: usize, plane: impl Fn(usize) -> &'p [f32], out: &mut [f32]) {
+        let (border, pw) = ((n - 2) / 2, 2 * self.cols + n - 2);
+        let mut padded = vec![0.0f32; (2 * self.rows + n - 2) * pw];
+        for b in 0..self.batch {
+            for (row, values) in plane(b).chunks_exact(self.w).enumerate() {
+                padded[(row + border) * pw + border..][..self.w].copy_from_slice(values);
+            }
+            for ty in 0..self.rows {
+                for tx in 0..self.cols {
+                    let tile = (b * self.rows + ty) * self.cols + tx;
+                    for i in 0..n {
+                        let patch = &padded[(2 * ty + i) * pw + 2 * tx..][..n];
+                        for (j, &value) in patch.iter().enumerate() {
+                            out[(i * n + j) * self.stride + tile] = value;
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Row `i` of B^T applied to four rows: d0 - d2, d1 + d2, d2 - d1, d1 - d3. With B^T's rows
@@ -181,31 +206,12 @@ pub fn filter_grads(du: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
 /// starts at row 2 ty - 1 and column 2 tx - 1, zero outside the image), as V [C_in, 16, T]
 /// with rows `tiles.stride` apart.
 pub fn input_tiles(t: &Tiles, c_in: usize, x: &[f32], v: &mut [f32]) {
-    let Tiles { h, w, rows, cols, .. } = *t;
+    let Tiles { h, w, .. } = *t;
     v.par_chunks_mut(XI * t.stride).enumerate().for_each(|(c, v)| {
-        // The plane with a border of zeros (one row and column before, one or two after), the
-        // patches' values by position [16, T], and one row of B^T d.
-        let pw = 2 * cols + 2;
-        let mut padded = vec![0.0f32; (2 * rows + 2) * pw];
+        // The patches' values by position [16, T], and one row of B^T d.
         let mut d = vec![0.0f32; XI * t.stride];
         let mut r = vec![0.0f32; 4 * t.stride];
-        for b in 0..t.batch {
-            let plane = &x[(b * c_in + c) * h * w..][..h * w];
-            for (row, values) in plane.chunks_exact(w).enumerate() {
-                padded[(row + 1) * pw + 1..][..w].copy_from_slice(values);
-            }
-            for ty in 0..rows {
-                for tx in 0..cols {
-                    let tile = (b * rows + ty) * cols + tx;
-                    for i in 0..4 {
-                        let patch = &padded[(2 * ty + i) * pw + 2 * tx..][..4];
-                        for (j, &value) in patch.iter().enumerate() {
-                            d[(i * 4 + j) * t.stride + tile] = value;
-                        }
-                    }
-                }
-            }
-        }
+        t.gather(4, |b| &x[(b * c_in + c) * h * w..][..h * w], &mut d);
         for i in 0..4 {
             // Row i of B^T d, its four columns j, then row i of (B^T d) B.
             for j in 0..4 {
@@ -222,30 +228,12 @@ pub fn input_tiles(t: &Tiles, c_in: usize, x: &[f32], v: &mut [f32]) {
 /// A dY A^T of every 2 x 2 block of the output gradient dy [B, C_out, H, W] (zero where a block
 /// reaches past the image), as dM [C_out, 16, T] with rows `tiles.stride` apart.
 pub fn gradient_tiles(t: &Tiles, c_out: usize, dy: &[f32], dm: &mut [f32]) {
-    let Tiles { h, w, rows, cols, .. } = *t;
+    let Tiles { h, w, .. } = *t;
     dm.par_chunks_mut(XI * t.stride).enumerate().for_each(|(o, dm)| {
-        // The plane padded with zeros to whole tiles, the blocks' values by position [4, T],
-        // and one row of A dY.
-        let pw = 2 * cols;
-        let mut padded = vec![0.0f32; 2 * rows * pw];
+        // The blocks' values by position [4, T], and one row of A dY.
         let mut y = vec![0.0f32; 4 * t.stride];
         let mut r = vec![0.0f32; 2 * t.stride];
-        for b in 0..t.batch {
-            let plane = &dy[(b * c_out + o) * h * w..][..h * w];
-            for (row, values) in plane.chunks_exact(w).enumerate() {
-                padded[row * pw..][..w].copy_from_slice(values);
-            }
-            for ty in 0..rows {
-                for tx in 0..cols {
-                    let tile = (b * rows + ty) * cols + tx;
-                    for i in 0..2 {
-                        let block = &padded[(2 * ty + i) * pw + 2 * tx..][..2];
-                        y[(i * 2) * t.stride + tile] = block[0];
-                        y[(i * 2 + 1) * t.stride + tile] = block[1];
-                    }
-                }
-            }
-        }
+        t.gather(2, |b| &dy[(b * c_out + o) * h * w..][..h * w], &mut y);
         for i in 0..4 {
             // Row i of A dY (two columns), then row i of (A dY) A^T.
             for j in 0..2 {
