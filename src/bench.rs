@@ -10,9 +10,9 @@ use crate::features::{CpuFrontEnd, FeatureConfig, GpuFrontEnd, pad_batch};
 use crate::gpu::{Compute, DeviceInfo};
 use crate::models::{BurnBiLstmNet, CNN_WIDTH, InputNorm, ModelKind, NetConfig, NetInput, Network, augmented_dims};
 use crate::run::NetParams;
-use crate::train::{one_hot, soft_cross_entropy, training_input};
+use crate::train::{FusedAdam, one_hot, soft_cross_entropy, training_input};
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Distribution, Tensor, TensorData};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -333,7 +333,7 @@ fn time_steps<M: Module>(
     warmup: usize,
     steps: usize,
 ) -> Result<(f64, f64)> {
-    let mut optimizer = AdamConfig::new().init();
+    let mut optimizer = ModuleOptimizer::from(FusedAdam::default());
     let mut step = |network: M| -> Result<M> {
         let (x, targets) = input();
         let loss = soft_cross_entropy(forward(&network, x), targets);

@@ -220,6 +220,7 @@ fn waveform_augmentation_is_reproducible_and_does_what_it_says() {
         speeds: vec![0.9, 1.0, 1.1],
         shift_s: 0.1,
         relevel_db: Some(-35.0),
+        clean_share: 0.0,
     };
     let w = world.apply(&x, 16_000, &mut rng::seeded(11, 0), &pool).unwrap();
     assert_eq!(w, world.apply(&x, 16_000, &mut rng::seeded(11, 0), &pool).unwrap());
@@ -258,6 +259,28 @@ fn rooms_and_clipping_reach_half_the_clips() {
     }
     assert!((10..=30).contains(&reverberant), "{reverberant} of 40 in a room");
     assert!((10..=30).contains(&clipped), "{clipped} of 40 clipped");
+}
+
+#[test]
+fn the_clean_share_of_clips_is_left_as_recorded() {
+    let x = sine(300.0, 0.5, 16_000, 1.0);
+    let noisy = AudioAugment {
+        noise_snr_db: Some((20.0, 20.0)),
+        ..AudioAugment::default()
+    };
+    let sometimes_clean = AudioAugment {
+        clean_share: 0.25,
+        ..noisy.clone()
+    };
+    let untouched = |augment: &AudioAugment| {
+        (0..200)
+            .filter(|&seed| augment.apply(&x, 16_000, &mut rng::seeded(seed, 4), &[]).unwrap() == x)
+            .count()
+    };
+    assert_eq!(untouched(&noisy), 0);
+    // A quarter of 200 draws: 50, with a binomial sd of 6.
+    let clean = untouched(&sometimes_clean);
+    assert!((32..=68).contains(&clean), "{clean} of 200 left as recorded");
 }
 
 #[test]

@@ -54,6 +54,10 @@ pub struct AudioAugment {
     /// the augmentations leave (clipping, for one, leaves it far above any prepared clip's).
     #[serde(default)]
     pub relevel_db: Option<f32>,
+    /// The share of clips (0-1) left as recorded, drawn afresh per clip and epoch, so the
+    /// network also hears speech no room or line has touched; 0 = every clip augmented.
+    #[serde(default)]
+    pub clean_share: f32,
 }
 
 /// Uniform in [lo, hi].
@@ -75,10 +79,13 @@ impl AudioAugment {
             || !self.speeds.is_empty()
     }
 
-    /// One augmented copy of `x` (sample rate `rate`); same length as `x`. Babble is drawn
-    /// from `pool` (other training clips).
+    /// One augmented copy of `x` (sample rate `rate`); same length as `x`, or `x` itself for
+    /// the `clean_share` of the draws. Babble is drawn from `pool` (other training clips).
     pub fn apply(&self, x: &[f32], rate: u32, rng: &mut SeededRng, pool: &[Vec<f32>]) -> Result<Vec<f32>> {
         let mut y = x.to_vec();
+        if self.clean_share > 0.0 && rng::uniform(rng) < self.clean_share {
+            return Ok(y);
+        }
         if !self.speeds.is_empty() {
             let speed = self.speeds[(rng.next_u32() as usize) % self.speeds.len()];
             if speed > 0.0 && (speed - 1.0).abs() > 1e-6 {

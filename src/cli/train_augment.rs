@@ -82,6 +82,10 @@ pub struct AugmentArgs {
     /// shows the network).
     #[arg(long)]
     audio_relevel: bool,
+    /// Waveform augmentation: the share of training clips (0-1) left as recorded, drawn afresh
+    /// per clip and epoch, e.g. `0.25` (default 0: every clip goes through the augmentations).
+    #[arg(long, default_value_t = 0.0)]
+    audio_clean: f32,
     /// Waveform augmentation: band-limit half the clips (telephone band or a 3.5-8 kHz low-pass).
     #[arg(long)]
     audio_band_limit: bool,
@@ -144,6 +148,9 @@ impl AugmentArgs {
         if self.audio_clip.is_some_and(|(lo, hi)| lo < 0.0 || hi > 60.0) {
             bail!("--audio-clip must lie within 0:60 dB");
         }
+        if !(0.0..1.0).contains(&self.audio_clean) {
+            bail!("--audio-clean is a share of the clips: at least 0 and below 1");
+        }
         Ok(())
     }
 
@@ -192,6 +199,7 @@ impl AugmentArgs {
             pitch_semitones: self.audio_pitch,
             speeds: self.audio_speed.clone(),
             relevel_db: level_db.filter(|_| self.audio_relevel),
+            clean_share: self.audio_clean,
         })
     }
 }

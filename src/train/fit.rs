@@ -3,7 +3,7 @@
 //! exact resumption. Randomness (initial weights, batch order, dropout) is re-seeded from
 //! (seed, epoch) at every epoch, so a resumed run retraces an uninterrupted one.
 
-use super::Batcher;
+use super::{Batcher, FusedAdam};
 use crate::error::Result;
 use crate::gpu::to_host;
 use crate::models::{NetConfig, NetInput, Network};
@@ -12,7 +12,7 @@ use crate::rng;
 use crate::run::checkpoint::{load_optimizer, save_optimizer};
 use crate::run::{EpochRecord, FitState, TrainConfig, load_network, read_json, save_module, write_json};
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
 use burn::tensor::activation::log_softmax;
 use std::path::Path;
@@ -128,7 +128,7 @@ pub fn fit(
     } else {
         Network::initialise(net_cfg, &train_device)?
     };
-    let mut optimizer: ModuleOptimizer = AdamConfig::new().init();
+    let mut optimizer = ModuleOptimizer::from(FusedAdam::default());
     let mut state = FitState::default();
     if resume && state_path.exists() {
         state = read_json(&state_path)?;
