@@ -11,7 +11,7 @@
 
 use crate::models::host::{contiguous, f32s, from_f32};
 use burn::backend::flex::{Flex, FlexTensor};
-use burn::backend::{Backend, Dispatch, Shape, backend_extension, tensor::FloatTensor};
+use burn::backend::{Backend, Dispatch, Shape, TensorMetadata, backend_extension, tensor::FloatTensor};
 use burn::optim::{Adam, AdamConfig, AdamState, AdaptiveMomentumState, LearningRate, Optimizer};
 use burn::tensor::{DType, Device, Tensor};
 use rayon::prelude::*;
@@ -21,12 +21,17 @@ const BETA_1: f32 = 0.9;
 const BETA_2: f32 = 0.999;
 const EPSILON: f32 = 1e-5;
 
-/// The Adam step as an op on flex tensors: parameter, moments and gradient in, the new
-/// parameter and moments out, stacked [3, n] (flattened), rows p, m, v.
+/// The Adam step as an op on flex tensors: parameter, gradient and moments in, the new
+/// parameter and moments (p, m, v) out, each shaped as the parameter. (The macro reads the
+/// tuples as three outputs; an alias would hide them.)
 #[backend_extension(Flex)]
 pub trait AdamOps: Backend {
     /// The first step (no moments yet).
-    fn adam_first(param: FloatTensor<Self>, grad: FloatTensor<Self>, lr: f64) -> FloatTensor<Self>;
+    fn adam_first(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        lr: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 
     /// Step `time` (2 or later) from the moments of the step before.
     fn adam_next(
@@ -36,14 +41,14 @@ pub trait AdamOps: Backend {
         v: FloatTensor<Self>,
         lr: f64,
         time: usize,
-    ) -> FloatTensor<Self>;
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 }
 
 /// Values per parallel piece.
 const PIECE: usize = 1 << 14;
 
-/// One pass: [p, m, v] after step `time` (moments `None` at the first).
-fn update(p: &[f32], g: &[f32], moments: Option<(&[f32], &[f32])>, lr: f64, time: usize) -> Vec<f32> {
+/// One pass: p, m and v after step `time` (moments `None` at the first).
+fn update(p: &[f32], g: &[f32], moments: Option<(&[f32], &[f32])>, lr: f64, time: usize) -> [Vec<f32>; 3] {
     let n = p.len();
     let t = time as i32;
     // Burn's scalars: f32 factors; the learning rate passed as f64, applied as f32.
@@ -52,13 +57,12 @@ fn update(p: &[f32], g: &[f32], moments: Option<(&[f32], &[f32])>, lr: f64, time
     let c = s / (1.0 - BETA_1.powi(t));
     let eps = EPSILON * s;
     let lr = lr as f32;
-    let mut out: Vec<f32> = Vec::with_capacity(3 * n);
-    let (new_p, rest) = out.spare_capacity_mut()[..3 * n].split_at_mut(n);
-    let (new_m, new_v) = rest.split_at_mut(n);
-    new_p
+    let mut out: [Vec<f32>; 3] = std::array::from_fn(|_| Vec::with_capacity(n));
+    let [new_p, new_m, new_v] = &mut out;
+    new_p.spare_capacity_mut()[..n]
         .par_chunks_mut(PIECE)
-        .zip(new_m.par_chunks_mut(PIECE))
-        .zip(new_v.par_chunks_mut(PIECE))
+        .zip(new_m.spare_capacity_mut()[..n].par_chunks_mut(PIECE))
+        .zip(new_v.spare_capacity_mut()[..n].par_chunks_mut(PIECE))
         .enumerate()
         .for_each(|(i, ((op, om), ov))| {
             let at = i * PIECE;
@@ -74,33 +78,35 @@ fn update(p: &[f32], g: &[f32], moments: Option<(&[f32], &[f32])>, lr: f64, time
                 op[j] = MaybeUninit::new(p[k] - m * c / (v.sqrt() + eps) * lr);
             }
         });
-    // SAFETY: the three rows cover the first 3n values, and the loop above wrote each one.
-    unsafe { out.set_len(3 * n) };
+    for values in &mut out {
+        // SAFETY: the pieces cover the first n values, and the loop above wrote each one.
+        unsafe { values.set_len(n) };
+    }
     out
 }
 
-/// The op's output: `update`'s rows as a [3, n] tensor.
-fn stacked(values: Vec<f32>) -> FlexTensor {
-    let n = values.len() / 3;
-    from_f32(values, Shape::new([3, n]))
+/// The new parameter and moments (p, m, v) on flex.
+type Stepped = (FlexTensor, FlexTensor, FlexTensor);
+
+/// `update`'s three buffers as tensors of `shape`.
+fn tensors([p, m, v]: [Vec<f32>; 3], shape: Shape) -> Stepped {
+    (
+        from_f32(p, shape.clone()),
+        from_f32(m, shape.clone()),
+        from_f32(v, shape),
+    )
 }
 
 impl AdamOps for Flex {
-    fn adam_first(param: FlexTensor, grad: FlexTensor, lr: f64) -> FlexTensor {
+    fn adam_first(param: FlexTensor, grad: FlexTensor, lr: f64) -> Stepped {
         let (param, grad) = (contiguous(&param), contiguous(&grad));
-        stacked(update(f32s(&param), f32s(&grad), None, lr, 1))
+        tensors(update(f32s(&param), f32s(&grad), None, lr, 1), param.shape())
     }
 
-    fn adam_next(
-        param: FlexTensor,
-        grad: FlexTensor,
-        m: FlexTensor,
-        v: FlexTensor,
-        lr: f64,
-        time: usize,
-    ) -> FlexTensor {
+    fn adam_next(param: FlexTensor, grad: FlexTensor, m: FlexTensor, v: FlexTensor, lr: f64, time: usize) -> Stepped {
         let [param, grad, m, v] = [param, grad, m, v].map(|t| contiguous(&t));
-        stacked(update(f32s(&param), f32s(&grad), Some((f32s(&m), f32s(&v))), lr, time))
+        let values = update(f32s(&param), f32s(&grad), Some((f32s(&m), f32s(&v))), lr, time);
+        tensors(values, param.shape())
     }
 }
 
@@ -139,8 +145,7 @@ impl Optimizer for FusedAdam {
         if !(Self::fuses(&tensor) && Self::fuses(&grad)) {
             return self.burn.step(lr, tensor, grad, state);
         }
-        let shape = tensor.shape();
-        let (stacked, time) = match state {
+        let ((p, m, v), time) = match state {
             None => (
                 Dispatch::adam_first(tensor.into_dispatch(), grad.into_dispatch(), lr),
                 1,
@@ -163,11 +168,8 @@ impl Optimizer for FusedAdam {
                 (next, time + 1)
             }
         };
-        let stacked = Tensor::<2>::from_dispatch(stacked);
-        let n = shape.num_elements();
-        let row = |i: usize| stacked.clone().slice([i..i + 1, 0..n]).reshape(shape.clone());
-        let momentum = AdaptiveMomentumState::new(time, row(1), row(2));
-        (row(0), Some(AdamState::new(momentum)))
+        let momentum = AdaptiveMomentumState::new(time, Tensor::from_dispatch(m), Tensor::from_dispatch(v));
+        (Tensor::from_dispatch(p), Some(AdamState::new(momentum)))
     }
 
     fn to_device<const D: usize>(state: AdamState<D>, device: &Device) -> AdamState<D> {
