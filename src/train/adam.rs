@@ -1,14 +1,13 @@
 //! Adam exactly as Burn's `AdamConfig::new()` computes it (beta 0.9 / 0.999, epsilon 1e-5, no
-//! weight decay), in one parallel pass per parameter on flex. Burn's Adam is nine element-wise
-//! ops per parameter, each a pass over memory on the calling thread while the other cores wait
-//! (a tenth of ResNet34's training step at 21 M parameters); here one pass on rayon's threads,
-//! the same f32 operations in the same order, so the same values to the bit. On other devices
-//! (wgpu) the step is Burn's own. The state is Burn's `AdamState`, so a checkpoint of either
-//! loads in the other.
+//! weight decay), in one parallel pass per parameter on flex. Burn's Adam is thirteen
+//! element-wise ops per parameter, each a pass over memory on the calling thread while the
+//! other cores wait (a tenth of ResNet34's training step at 21 M parameters); here one pass on
+//! rayon's threads, the same f32 operations in the same order, so the same values to the bit.
+//! On other devices (wgpu) and dtypes the step is Burn's own. The state is Burn's `AdamState`,
+//! so a checkpoint of either loads in the other.
 //!
 //! Per value at step t, gradient g: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g g, then
 //! p = p - lr (c m) / (sqrt(v) + eps s), with s = sqrt(1 - b2^t) and c = s / (1 - b1^t).
-
 use crate::models::host::{contiguous, f32s, from_f32};
 use burn::backend::flex::{Flex, FlexTensor};
 use burn::backend::{Backend, Dispatch, Shape, TensorMetadata, backend_extension, tensor::FloatTensor};
@@ -142,7 +141,11 @@ impl Optimizer for FusedAdam {
         grad: Tensor<D>,
         state: Option<AdamState<D>>,
     ) -> (Tensor<D>, Option<AdamState<D>>) {
-        if !(Self::fuses(&tensor) && Self::fuses(&grad)) {
+        let moments_fuse = state.as_ref().is_none_or(|s| {
+            let m = &s.momentum;
+            Self::fuses(&m.moment_1) && Self::fuses(&m.moment_2) && m.max_moment_2.is_none()
+        });
+        if !(Self::fuses(&tensor) && Self::fuses(&grad) && moments_fuse) {
             return self.burn.step(lr, tensor, grad, state);
         }
         let ((p, m, v), time) = match state {
