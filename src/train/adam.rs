@@ -8,6 +8,7 @@
 //!
 //! Per value at step t, gradient g: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g g, then
 //! p = p - lr (c m) / (sqrt(v) + eps s), with s = sqrt(1 - b2^t) and c = s / (1 - b1^t).
+
 use crate::models::host::{contiguous, f32s, from_f32};
 use burn::backend::flex::{Flex, FlexTensor};
 use burn::backend::{Backend, Dispatch, Shape, TensorMetadata, backend_extension, tensor::FloatTensor};
