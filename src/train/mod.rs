@@ -1,7 +1,7 @@
 //! Training: batches from device-resident features with augmentation ([`batch`]), the
-//! per-epoch loop for Burn networks ([`fit`]) with its optimizer ([`adam`]), whole experiments over seeds or folds
-//! ([`experiment`]) and a run's figures ([`report`]). What a run leaves on disk is defined in
-//! [`crate::run`].
+//! per-epoch loop for Burn networks ([`fit`]) with its optimizer ([`adam`]), whole experiments
+//! over seeds or folds ([`experiment`]) and a run's figures ([`report`]). What a run leaves on
+//! disk is defined in [`crate::run`].
 
 pub mod adam;
 pub mod batch;
