@@ -128,6 +128,9 @@ fn dense_gradients_equal_burns() {
         ("3x3/1 with few channels", [2, 63, 6, 9], 64, 3, 1, 1, 1),
         ("3x3/2 odd", [2, 5, 11, 9], 7, 3, 2, 1, 1),
         ("1x1/2", [2, 6, 9, 10], 4, 1, 2, 0, 1),
+        // Columns formed in tiles of output rows (about 128 k values each): 23 output rows of
+        // 270 x 150 columns go as seven tiles of three rows and one of two.
+        ("3x3/2 in row tiles", [1, 30, 45, 300], 7, 3, 2, 1, 1),
     ]);
 }
 

@@ -1,9 +1,10 @@
 //! Convolutions as matrix products: a strided matrix view, gemm's product, the per-thread sum
-//! over images, and an image's columns (im2col) and their transpose (col2im).
+//! over images, and an image's columns (im2col) and their transpose (col2im), a tile of output
+//! rows at a time so that the columns stay in the core's cache.
 
 use super::dims::ConvDims;
 use rayon::prelude::*;
-use std::borrow::Cow;
+use std::ops::Range;
 
 /// How many threads one matrix product may use.
 #[derive(Clone, Copy)]
@@ -74,15 +75,21 @@ impl<'a> Matrix<'a> {
 /// kernels (AVX-512 where the CPU has it), on the calling thread, or on all of rayon's when
 /// `threads` says so (for work that is not already split across them).
 pub fn matmul(dst: &mut [f32], a: Matrix, b: Matrix, accumulate: bool, threads: Threads) {
+    matmul_into(dst, b.cols, a, b, accumulate, threads);
+}
+
+/// [`matmul`] into a destination whose rows start `dst_row_stride` values apart.
+pub fn matmul_into(dst: &mut [f32], dst_row_stride: usize, a: Matrix, b: Matrix, accumulate: bool, threads: Threads) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "inner sizes");
-    assert_eq!(dst.len(), m * n, "destination size");
+    assert!(dst_row_stride >= n, "destination rows overlap");
     let last = |x: &Matrix| (x.rows.max(1) - 1) * x.row_stride + (x.cols.max(1) - 1) * x.col_stride;
     assert!(m * k == 0 || last(&a) < a.data.len(), "left matrix inside its slice");
     assert!(k * n == 0 || last(&b) < b.data.len(), "right matrix inside its slice");
     if m * n == 0 {
         return;
     }
+    assert!((m - 1) * dst_row_stride + n <= dst.len(), "destination in its slice");
     // SAFETY: the asserts above keep every element gemm reads or writes inside the slices.
     unsafe {
         gemm::gemm(
@@ -91,7 +98,7 @@ pub fn matmul(dst: &mut [f32], a: Matrix, b: Matrix, accumulate: bool, threads: 
             k,
             dst.as_mut_ptr(),
             1,
-            n as isize,
+            dst_row_stride as isize,
             accumulate,
             a.data.as_ptr(),
             a.col_stride as isize,
@@ -149,73 +156,73 @@ pub fn sum_over(parts: usize, len: usize, part: impl Fn(usize, &mut [f32]) + Syn
         )
 }
 
-/// The columns of one image [C_in, H, W] as a row-major matrix [C_in k k, Ho Wo]: row (c, i, j)
-/// holds x[c, ih, iw] for every output position (zero where the kernel reaches into the
-/// padding). A 1 x 1 kernel's columns are the image itself, not copied.
-pub fn im2col<'a>(d: &ConvDims, image: &'a [f32]) -> Cow<'a, [f32]> {
-    if d.unit() {
-        return Cow::Borrowed(image);
-    }
+/// About how many values one tile of columns holds (512 KB): small enough to stay in a core's
+/// L2 cache between im2col writing it and the product reading it. A whole image's columns
+/// (the compact CNN's second layer: 144 rows of 32 k positions, 18 MB) went out to memory and
+/// back, with a memset of the same size for the input gradient's.
+const TILE_VALUES: usize = 1 << 17;
+
+/// The output rows of a non-pointwise convolution in tiles of about [`TILE_VALUES`] columns.
+pub fn row_tiles(d: &ConvDims) -> impl Iterator<Item = Range<usize>> + use<> {
+    let per_row = (d.c_in * d.k * d.k * d.wo).max(1);
+    let rows = (TILE_VALUES / per_row).clamp(1, d.ho.max(1));
+    let ho = d.ho;
+    (0..ho).step_by(rows).map(move |r| r..(r + rows).min(ho))
+}
+
+/// The columns of output rows `rows` of one image [C_in, H, W], written into `cols` as a
+/// row-major matrix [C_in k k, rows Wo]: row (c, i, j) holds x[c, ih, iw] for every output
+/// position (zero where the kernel reaches into the padding).
+pub fn im2col(d: &ConvDims, image: &[f32], rows: Range<usize>, cols: &mut Vec<f32>) {
     let kk = d.k * d.k;
+    cols.clear();
     // Written once, row by row, padding zeros included: zeroing the buffer first was a
     // memset as long as the copy itself.
-    let mut cols = Vec::with_capacity(d.c_in * kk * d.ho * d.wo);
     let zeros = |cols: &mut Vec<f32>, n: usize| cols.extend(std::iter::repeat_n(0.0, n));
     for r in 0..d.c_in * kk {
         let (c, i, j) = (r / kk, r % kk / d.k, r % d.k);
         let outs = d.columns(j);
-        for oh in 0..d.ho {
+        for oh in rows.clone() {
             let Some(ih) = d.row(oh, i) else {
-                zeros(&mut cols, d.wo);
+                zeros(cols, d.wo);
                 continue;
             };
             let x_row = &image[(c * d.h + ih) * d.w..][..d.w];
-            zeros(&mut cols, outs.start);
+            zeros(cols, outs.start);
             if d.stride == 1 {
                 let start = d.column(outs.start, j);
                 cols.extend_from_slice(&x_row[start..start + outs.len()]);
             } else {
                 cols.extend(outs.clone().map(|ow| x_row[d.column(ow, j)]));
             }
-            zeros(&mut cols, d.wo - outs.end);
+            zeros(cols, d.wo - outs.end);
         }
     }
-    Cow::Owned(cols)
 }
 
-/// Adds column gradients [C_in k k, Ho Wo] back onto the pixels of one image [C_in, H, W]
-/// (the transpose of [`im2col`]).
-pub fn col2im(d: &ConvDims, cols: &mut [f32], image: &mut [f32]) {
-    for_each_tap(d, cols, |c, ih, j, outs, row| {
-        let x_row = &mut image[(c * d.h + ih) * d.w..][..d.w];
-        if d.stride == 1 {
-            let start = d.column(outs.start, j);
-            for (x, g) in x_row[start..start + outs.len()].iter_mut().zip(&row[outs]) {
-                *x += g;
-            }
-        } else {
-            for ow in outs {
-                x_row[d.column(ow, j)] += row[ow];
-            }
-        }
-    });
-}
-
-/// Calls `f(c, ih, j, output columns, output row)` for every column row (c, i, j) and output
-/// row oh whose input row ih lies inside the image; the output row is that column row's [Wo]
-/// stretch for oh.
-fn for_each_tap(
-    d: &ConvDims,
-    cols: &mut [f32],
-    mut f: impl FnMut(usize, usize, usize, std::ops::Range<usize>, &mut [f32]),
-) {
-    let (kk, positions) = (d.k * d.k, d.ho * d.wo);
-    for (r, row) in cols.chunks_mut(positions.max(1)).enumerate() {
+/// Adds the column gradients [C_in k k, rows Wo] of output rows `rows` back onto the pixels of
+/// one image [C_in, H, W] (the transpose of [`im2col`]).
+pub fn col2im(d: &ConvDims, cols: &[f32], rows: Range<usize>, image: &mut [f32]) {
+    let kk = d.k * d.k;
+    if rows.is_empty() || d.wo == 0 {
+        return;
+    }
+    for (r, col_row) in cols.chunks(rows.len() * d.wo).enumerate() {
         let (c, i, j) = (r / kk, r % kk / d.k, r % d.k);
         let outs = d.columns(j);
-        for oh in 0..d.ho {
+        for (oh, row) in rows.clone().zip(col_row.chunks(d.wo)) {
             let Some(ih) = d.row(oh, i) else { continue };
-            f(c, ih, j, outs.clone(), &mut row[oh * d.wo..][..d.wo]);
+            let x_row = &mut image[(c * d.h + ih) * d.w..][..d.w];
+            if d.stride == 1 {
+                let start = d.column(outs.start, j);
+                for (x, g) in x_row[start..start + outs.len()].iter_mut().zip(&row[outs.clone()]) {
+                    *x += g;
+                }
+            } else {
+                for ow in outs.clone() {
+                    x_row[d.column(ow, j)] += row[ow];
+                }
+            }
         }
     }
 }
