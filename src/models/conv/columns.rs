@@ -170,10 +170,25 @@ pub fn row_tiles(d: &ConvDims) -> impl Iterator<Item = Range<usize>> + use<> {
     (0..ho).step_by(rows).map(move |r| r..(r + rows).min(ho))
 }
 
+/// Calls `f(rows, columns)` for each tile of output rows of one image [C_in, H, W] with the
+/// tile's columns [C_in k k, rows Wo] ([`im2col`] into one reused buffer); a pointwise
+/// convolution's columns are the image itself, one tile of all rows, not copied.
+pub fn for_each_column_tile(d: &ConvDims, image: &[f32], mut f: impl FnMut(Range<usize>, Matrix)) {
+    let ckk = d.c_in * d.k * d.k;
+    if d.unit() {
+        return f(0..d.ho, Matrix::new(image, ckk, d.ho * d.wo));
+    }
+    let mut cols = Vec::new();
+    for rows in row_tiles(d) {
+        im2col(d, image, rows.clone(), &mut cols);
+        f(rows.clone(), Matrix::new(&cols, ckk, rows.len() * d.wo));
+    }
+}
+
 /// The columns of output rows `rows` of one image [C_in, H, W], written into `cols` as a
 /// row-major matrix [C_in k k, rows Wo]: row (c, i, j) holds x[c, ih, iw] for every output
 /// position (zero where the kernel reaches into the padding).
-pub fn im2col(d: &ConvDims, image: &[f32], rows: Range<usize>, cols: &mut Vec<f32>) {
+fn im2col(d: &ConvDims, image: &[f32], rows: Range<usize>, cols: &mut Vec<f32>) {
     let kk = d.k * d.k;
     cols.clear();
     // Written once, row by row, padding zeros included: zeroing the buffer first was a

@@ -9,14 +9,17 @@
 //!   works on column-major results, so this way it packs the small dY_b rather than the
 //!   k^2 times larger columns (packing the columns was a quarter of the compact CNN's step).
 //!
-//! The columns are formed a tile of output rows at a time ([`row_tiles`]), so that they stay
-//! in cache between im2col and the product. Putting several small late-stage images into one
-//! product (ResNet34's last stage has 16 positions per image) measured no faster, so each
-//! product is one image's (or one tile's).
+//! The columns are formed a tile of output rows at a time ([`for_each_column_tile`]), so
+//! that they stay in cache between im2col and the product. Putting several small late-stage
+//! images into one product (ResNet34's last stage has 16 positions per image) measured no
+//! faster, so each product is one image's (or one tile's).
 
-use super::columns::{Matrix, Threads, col2im, im2col, matmul, matmul_into, row_tiles, sum_over, transpose};
+use super::columns::{
+    Matrix, Threads, col2im, for_each_column_tile, matmul, matmul_into, row_tiles, sum_over, transpose,
+};
 use super::dims::ConvDims;
 use crate::models::host::par_filled;
+use std::ops::Range;
 
 /// Values per input image, output positions per image, rows of the columns (C_in k k).
 fn sizes(d: &ConvDims) -> (usize, usize, usize) {
@@ -29,23 +32,15 @@ pub fn forward(d: &ConvDims, x: &[f32], weight: &[f32]) -> Vec<f32> {
     let w = Matrix::new(weight, d.c_out, ckk);
     let threads = Threads::for_parts(d.batch);
     par_filled(d.batch * d.c_out * positions, d.c_out * positions, |b, y_image| {
-        let x_b = &x[b * image..][..image];
-        if d.unit() {
-            return matmul(y_image, w, Matrix::new(x_b, ckk, positions), false, threads);
-        }
-        let mut cols = Vec::new();
-        for rows in row_tiles(d) {
-            im2col(d, x_b, rows.clone(), &mut cols);
-            let y_tile = &mut y_image[rows.start * d.wo..];
-            let n = rows.len() * d.wo;
-            matmul_into(y_tile, positions, w, Matrix::new(&cols, ckk, n), false, threads);
-        }
+        for_each_column_tile(d, &x[b * image..][..image], |rows, cols| {
+            matmul_into(&mut y_image[rows.start * d.wo..], positions, w, cols, false, threads);
+        });
     })
 }
 
 /// The [C_out, rows Wo] stretch of one image's output gradient dy_b [C_out, Ho Wo] for output
 /// rows `rows` (a strided view).
-fn dy_tile<'a>(d: &ConvDims, dy_b: &'a [f32], rows: &std::ops::Range<usize>) -> Matrix<'a> {
+fn dy_tile<'a>(d: &ConvDims, dy_b: &'a [f32], rows: &Range<usize>) -> Matrix<'a> {
     Matrix::strided(&dy_b[rows.start * d.wo..], d.c_out, rows.len() * d.wo, d.ho * d.wo)
 }
 
@@ -72,18 +67,10 @@ pub fn input_grad(d: &ConvDims, weight: &[f32], dy: &[f32]) -> Vec<f32> {
 pub fn weight_grad(d: &ConvDims, x: &[f32], dy: &[f32]) -> Vec<f32> {
     let (image, positions, ckk) = sizes(d);
     let dw_t = sum_over(d.batch, ckk * d.c_out, |b, acc| {
-        let x_b = &x[b * image..][..image];
         let dy_b = &dy[b * d.c_out * positions..][..d.c_out * positions];
-        if d.unit() {
-            let dy_b = Matrix::new(dy_b, d.c_out, positions);
-            return matmul(acc, Matrix::new(x_b, ckk, positions), dy_b.t(), true, Threads::ONE);
-        }
-        let mut cols = Vec::new();
-        for rows in row_tiles(d) {
-            im2col(d, x_b, rows.clone(), &mut cols);
-            let cols = Matrix::new(&cols, ckk, rows.len() * d.wo);
+        for_each_column_tile(d, &x[b * image..][..image], |rows, cols| {
             matmul(acc, cols, dy_tile(d, dy_b, &rows).t(), true, Threads::ONE);
-        }
+        });
     });
     transpose(&dw_t, ckk, d.c_out)
 }
